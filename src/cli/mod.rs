@@ -1,0 +1,146 @@
+//! Command-line interface: one file per command, each only wiring library
+//! stages together and printing what happened.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use newsletter::config::Config;
+
+mod build;
+mod check;
+mod clean;
+mod preview;
+mod run;
+mod schedule;
+mod send;
+mod summarize;
+
+/// Turns scraped news articles into a twice-weekly HTML email newsletter and
+/// delivers it over SMTP.
+///
+/// Drop articles (.txt, .html, .md, RSS/Atom/JSON feeds) into content/inbox/,
+/// then `newsletter run --now` summarizes, builds and sends one issue.
+/// With the default config nothing leaves the machine: messages are written
+/// to outbox/ as .eml files.
+#[derive(Debug, Parser)]
+#[command(name = "newsletter", version, propagate_version = true)]
+pub struct Cli {
+    /// Config file; paths inside it are relative to its folder.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "config.toml"
+    )]
+    pub config: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Clean(clean::Args),
+    Summarize(summarize::Args),
+    Build(build::Args),
+    Preview(preview::Args),
+    Send(send::Args),
+    Run(run::Args),
+    Schedule(schedule::Args),
+    Check(check::Args),
+}
+
+/// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Clean(args) => clean::run(&cli.config, args),
+        Command::Summarize(args) => summarize::run(&cli.config, args),
+        Command::Build(args) => build::run(&cli.config, args),
+        Command::Preview(args) => preview::run(&cli.config, args),
+        Command::Send(args) => send::run(&cli.config, args),
+        Command::Run(args) => run::run(&cli.config, args),
+        Command::Schedule(args) => schedule::run(&cli.config, args),
+        Command::Check(args) => check::run(&cli.config, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            exit_code(&err)
+        }
+    }
+}
+
+/// 2 when the cause is the user's input (config, article, template, flag), else 1.
+fn exit_code(err: &anyhow::Error) -> i32 {
+    use newsletter::config::ConfigError;
+    use newsletter::summarize::SummarizeError;
+    for cause in err.chain() {
+        if cause.is::<BadInput>()
+            || cause.is::<ConfigError>()
+            || matches!(
+                cause.downcast_ref::<SummarizeError>(),
+                Some(SummarizeError::BadFile { .. })
+            )
+            || cause.is::<newsletter::render::RenderError>()
+        {
+            return 2;
+        }
+    }
+    1
+}
+
+/// Loads the config named by `--config`.
+pub fn load_config(path: &Path) -> anyhow::Result<Config> {
+    Config::load(path).context("loading the config")
+}
+
+/// Prints problems (skipped inputs, warnings) to stderr.
+pub fn report_problems(problems: &[newsletter::problem::Problem]) {
+    for problem in problems {
+        if problem.skipped {
+            eprintln!("error: {problem}");
+        } else {
+            eprintln!("warning: {problem}");
+        }
+    }
+}
+
+/// The config for commands that can work without one (`clean`,
+/// `summarize --stdout`): built-in defaults when the default `config.toml`
+/// is absent, but an explicit `--config` that is missing is still an error.
+pub fn load_config_or_default(path: &Path) -> anyhow::Result<Config> {
+    if path == Path::new("config.toml") && !path.exists() {
+        return Ok(Config::from_toml("", Path::new("config.toml"))?);
+    }
+    load_config(path)
+}
+
+/// Expands folders into the article files inside them.
+pub fn expand_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(
+                newsletter::ingest::discover(path)
+                    .with_context(|| format!("{}: cannot list the folder", path.display()))?,
+            );
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}

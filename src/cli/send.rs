@@ -1,0 +1,59 @@
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::Context;
+use newsletter::send::{self, IssueSelector, SendOptions};
+
+/// Deliver an issue to the subscriber list, or only to --to addresses.
+///
+/// Every recipient is recorded in the ledger (state/newsletter.sqlite), so an
+/// interrupted send can simply be run again: nobody gets the issue twice.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Issue number, or "latest".
+    #[arg(long, value_name = "N|latest", default_value = "latest", value_parser = parse_issue)]
+    pub issue: IssueSelector,
+    /// Send a test copy to this address only (repeatable); the list is not touched.
+    #[arg(long = "to", value_name = "ADDR")]
+    pub to: Vec<String>,
+    /// Override the configured transport for this run: smtp://host:port, smtps://host:port, or smtp://host:port?tls=starttls.
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+    /// Say what would be sent, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show the delivery counts for the issue and exit.
+    #[arg(long)]
+    pub status: bool,
+    /// Also send to recipients whose earlier delivery was interrupted mid-message (they may get it twice).
+    #[arg(long)]
+    pub resend_ambiguous: bool,
+}
+
+fn parse_issue(s: &str) -> Result<IssueSelector, String> {
+    if s == "latest" {
+        return Ok(IssueSelector::Latest);
+    }
+    s.parse::<u32>()
+        .map(IssueSelector::Number)
+        .map_err(|_| format!("{s:?} is not an issue number or \"latest\""))
+}
+
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
+    let config = super::load_config(config_path)?;
+    let opts = SendOptions {
+        issue: args.issue,
+        to: args.to,
+        smtp_url: args.smtp,
+        dry_run: args.dry_run,
+        resend_ambiguous: args.resend_ambiguous,
+        progress: std::io::stderr().is_terminal(),
+    };
+    let report = send::send_issue(&config, &opts).context("sending the issue")?;
+    super::report_problems(&report.problems);
+    eprintln!(
+        "issue {}: {} sent, {} failed, {} skipped, {} ambiguous",
+        report.issue, report.sent, report.failed, report.skipped, report.ambiguous
+    );
+    Ok(if report.failed > 0 { 1 } else { 0 })
+}

@@ -1,0 +1,446 @@
+//! `config.toml`: what the newsletter is called, where its files live, when it
+//! goes out and how it is delivered.
+//!
+//! Every section and key has a default, so a config may be as short as the
+//! user likes; unknown keys are rejected so that a typo is caught instead of
+//! silently ignored. Relative paths are resolved against the config file's
+//! folder, so the tool behaves the same whatever the working directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A config that could not be used. Every variant names the file.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the config file: {source}\n  hint: create it (see the README), or pass --config PATH")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The whole config file, with paths already resolved against its folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[derive(Default)]
+pub struct Config {
+    pub newsletter: NewsletterConfig,
+    pub schedule: ScheduleConfig,
+    pub content: ContentConfig,
+    pub summary: SummaryConfig,
+    pub delivery: DeliveryConfig,
+    pub subscribers: SubscribersConfig,
+    pub paths: PathsConfig,
+    /// The folder that relative paths are resolved against (the config file's folder).
+    #[serde(skip)]
+    pub root: PathBuf,
+    /// Where the config was read from, for messages.
+    #[serde(skip)]
+    pub source_path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NewsletterConfig {
+    pub name: String,
+    pub tagline: String,
+    /// Closing line of every issue, Markdown.
+    pub sign_off: String,
+    /// Public address of the web archive; links in the email are made absolute against it.
+    pub base_url: String,
+    /// BCP 47 language tag, used for `<html lang>`.
+    pub language: String,
+    /// IANA time zone the schedule and dates are in.
+    pub timezone: String,
+    /// Postal address shown in the footer (required by anti-spam law in many places).
+    pub postal_address: String,
+    /// Why the reader gets this email, shown in the footer.
+    pub footer_reason: String,
+}
+
+impl Default for NewsletterConfig {
+    fn default() -> Self {
+        Self {
+            name: "Newsletter".into(),
+            tagline: String::new(),
+            sign_off: String::new(),
+            base_url: "http://localhost:1111".into(),
+            language: "en".into(),
+            timezone: "UTC".into(),
+            postal_address: String::new(),
+            footer_reason: "You are receiving this because you subscribed.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Five-field cron expression in the newsletter's time zone.
+    pub cron: String,
+    /// A slot missed by at most this many minutes (downtime) is still run once.
+    pub grace_minutes: u32,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            cron: "0 7 * * TUE,THU".into(),
+            grace_minutes: 360,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentConfig {
+    /// Raw articles dropped here by the editor or a scraper.
+    pub inbox: PathBuf,
+    /// One Markdown summary per article; the editor may edit them.
+    pub summaries: PathBuf,
+    /// CSV files for the "Data Drill" chart.
+    pub data: PathBuf,
+    /// Optional editor's intro for the next issue (Markdown).
+    pub intro: PathBuf,
+    /// At most this many stories in one issue.
+    pub max_articles: usize,
+    /// Oldest article (in days before the issue date) considered when no
+    /// previous issue bounds the window.
+    pub window_days: u32,
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        Self {
+            inbox: "content/inbox".into(),
+            summaries: "content/summaries".into(),
+            data: "content/data".into(),
+            intro: "content/intro.md".into(),
+            max_articles: 8,
+            window_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SummaryConfig {
+    /// Key points per summary (3 to 5 reads best).
+    pub sentences: usize,
+    /// Key figures to pick per article.
+    pub key_figures: usize,
+    /// Whether to pick the strongest quote.
+    pub quotes: bool,
+}
+
+impl Default for SummaryConfig {
+    fn default() -> Self {
+        Self {
+            sentences: 4,
+            key_figures: 3,
+            quotes: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Write one .eml file per recipient into the outbox folder.
+    File,
+    /// Deliver over SMTP.
+    Smtp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    pub transport: Transport,
+    /// The From header, e.g. `Energy Source <newsletter@example.com>`.
+    pub from: String,
+    pub reply_to: Option<String>,
+    /// Folder for .eml files when the transport is "file".
+    pub outbox: PathBuf,
+    /// Messages per second across all connections; 0 means no limit.
+    pub rate: f64,
+    /// Attempts per recipient for transient failures (4xx, dropped connections).
+    pub retries: u32,
+    /// Consecutive failures after which the run pauses (as listmonk's max_send_errors).
+    pub max_send_errors: u32,
+    /// One-click unsubscribe page; `{token}` and `{email}` are filled per recipient.
+    pub unsubscribe_url: String,
+    /// Address for mailto: unsubscribe requests.
+    pub unsubscribe_mailto: String,
+    /// Environment variable holding the secret that signs unsubscribe tokens.
+    pub unsubscribe_secret_env: String,
+    pub smtp: SmtpConfig,
+    /// Extra relays tried in order when the main one fails.
+    pub relays: Vec<SmtpConfig>,
+    pub dkim: Option<DkimConfig>,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            transport: Transport::File,
+            from: "Newsletter <newsletter@example.com>".into(),
+            reply_to: None,
+            outbox: "outbox".into(),
+            rate: 0.0,
+            retries: 5,
+            max_send_errors: 20,
+            unsubscribe_url: "http://localhost:1111/unsubscribe?token={token}".into(),
+            unsubscribe_mailto: "unsubscribe@example.com".into(),
+            unsubscribe_secret_env: "NEWSLETTER_UNSUBSCRIBE_SECRET".into(),
+            smtp: SmtpConfig::default(),
+            relays: Vec::new(),
+            dkim: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain text: only for local test servers.
+    None,
+    /// Upgrade with STARTTLS; the certificate is checked.
+    Starttls,
+    /// Implicit TLS (usually port 465); the certificate is checked.
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Connections used at once.
+    pub pool: usize,
+    /// Seconds any one SMTP exchange may take before it is abandoned.
+    pub timeout_secs: u64,
+    /// Names of environment variables that hold the credentials (never the secrets themselves).
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 25,
+            security: Security::Starttls,
+            pool: 4,
+            timeout_secs: 30,
+            username_env: None,
+            password_env: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DkimConfig {
+    pub domain: String,
+    pub selector: String,
+    /// PEM file with the RSA or Ed25519 private key.
+    pub private_key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscribersConfig {
+    /// CSV with at least an `email` column; `name` and any other column may be used by templates.
+    pub file: PathBuf,
+}
+
+impl Default for SubscribersConfig {
+    fn default() -> Self {
+        Self {
+            file: "subscribers.csv".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsConfig {
+    pub templates: PathBuf,
+    pub dist: PathBuf,
+    pub state: PathBuf,
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        Self {
+            templates: "templates".into(),
+            dist: "dist".into(),
+            state: "state".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file, resolving its relative paths.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses config text as if it had been read from `path`.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|err| {
+            let (line, column) = err
+                .span()
+                .map(|span| line_and_column(text, span.start))
+                .unwrap_or((1, 1));
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: err.message().to_string(),
+            }
+        })?;
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        config.resolve_paths(&root);
+        config.root = root;
+        config.source_path = path.to_path_buf();
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, root: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = root.join(&*p);
+            }
+        };
+        fix(&mut self.content.inbox);
+        fix(&mut self.content.summaries);
+        fix(&mut self.content.data);
+        fix(&mut self.content.intro);
+        fix(&mut self.delivery.outbox);
+        fix(&mut self.subscribers.file);
+        fix(&mut self.paths.templates);
+        fix(&mut self.paths.dist);
+        fix(&mut self.paths.state);
+        if let Some(dkim) = &mut self.delivery.dkim {
+            fix(&mut dkim.private_key_file);
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: self.source_path.clone(),
+            message,
+        };
+        if self.timezone().is_none() {
+            return Err(invalid(format!(
+                "[newsletter] timezone = {:?} is not an IANA time zone name (try \"Europe/London\")",
+                self.newsletter.timezone
+            )));
+        }
+        if self.summary.sentences == 0 {
+            return Err(invalid(
+                "[summary] sentences must be at least 1".to_string(),
+            ));
+        }
+        if self.delivery.smtp.pool == 0 {
+            return Err(invalid(
+                "[delivery.smtp] pool must be at least 1".to_string(),
+            ));
+        }
+        if !(self.delivery.rate >= 0.0 && self.delivery.rate.is_finite()) {
+            return Err(invalid(
+                "[delivery] rate must be a number of messages per second, 0 for no limit"
+                    .to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The newsletter's time zone (validated at load time).
+    pub fn timezone(&self) -> Option<chrono_tz::Tz> {
+        self.newsletter.timezone.parse().ok()
+    }
+
+    /// The ledger database.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.paths.state.join("newsletter.sqlite")
+    }
+}
+
+/// 1-based line and column of a byte offset, for error messages.
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_uses_defaults_and_resolves_paths() {
+        let config = Config::from_toml("", Path::new("/srv/news/config.toml")).unwrap();
+        assert_eq!(config.content.inbox, Path::new("/srv/news/content/inbox"));
+        assert_eq!(config.delivery.transport, Transport::File);
+        assert_eq!(
+            config.ledger_path(),
+            Path::new("/srv/news/state/newsletter.sqlite")
+        );
+    }
+
+    #[test]
+    fn syntax_error_names_line_and_column() {
+        let text = "[newsletter]\nname = \"A\"\ntagline = oops\n";
+        let err = Config::from_toml(text, Path::new("c.toml")).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("c.toml:3:"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        let err = Config::from_toml("[delivery]\ntransprot = \"file\"\n", Path::new("c.toml"))
+            .unwrap_err();
+        assert!(err.to_string().contains("transprot"), "{err}");
+    }
+
+    #[test]
+    fn bad_timezone_is_rejected() {
+        let err = Config::from_toml(
+            "[newsletter]\ntimezone = \"Mars/Olympus\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Mars/Olympus"));
+    }
+}

@@ -1,0 +1,160 @@
+//! `state/newsletter.sqlite`: the memory that makes the pipeline safe to
+//! re-run. It records issue numbers (never reused), schedule runs (a slot runs
+//! once) and one delivery row per (issue, recipient) so that a send can be
+//! resumed without sending anything twice.
+//!
+//! The schema lives here in one place; the methods for each table live beside
+//! the stage that uses them (`deliveries.rs` for send, `runs.rs` for schedule).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum LedgerError {
+    #[error("{path}: cannot open the ledger: {source}\n  hint: check the [paths] state folder is writable")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("ledger: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS issues (
+    number     INTEGER PRIMARY KEY,
+    date       TEXT NOT NULL UNIQUE,
+    subject    TEXT,
+    built_at   TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    slot        TEXT PRIMARY KEY,
+    status      TEXT NOT NULL,
+    issue       INTEGER,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    detail      TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    issue       INTEGER NOT NULL,
+    recipient   TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_reply  TEXT,
+    message_id  TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (issue, recipient)
+);
+";
+
+/// An open ledger.
+pub struct Ledger {
+    pub(crate) conn: Connection,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let open_err = |source| LedgerError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(open_err)?;
+        // WAL keeps readers (send --status, preview) from blocking a running send;
+        // a busy timeout rides out the short write locks of a concurrent process.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        Ok(Ledger { conn })
+    }
+
+    /// The issue number for `date`: the one it already has, or the next
+    /// unused number. Numbers are never reused.
+    pub fn issue_number_for(&self, date: NaiveDate) -> Result<u32, LedgerError> {
+        let key = date.to_string();
+        if let Some(n) = self
+            .conn
+            .query_row("SELECT number FROM issues WHERE date = ?1", [&key], |r| {
+                r.get(0)
+            })
+            .optional()?
+        {
+            return Ok(n);
+        }
+        self.conn.execute(
+            "INSERT INTO issues (number, date) VALUES ((SELECT COALESCE(MAX(number), 0) + 1 FROM issues), ?1)",
+            [&key],
+        )?;
+        Ok(self
+            .conn
+            .query_row("SELECT number FROM issues WHERE date = ?1", [&key], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Records the subject and build time of an issue.
+    pub fn record_build(
+        &self,
+        number: u32,
+        subject: &str,
+        built_at: &str,
+    ) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "UPDATE issues SET subject = ?2, built_at = ?3 WHERE number = ?1",
+            params![number, subject, built_at],
+        )?;
+        Ok(())
+    }
+
+    /// The date of the latest issue before `date`, which bounds the next issue's window.
+    pub fn previous_issue_date(&self, date: NaiveDate) -> Result<Option<NaiveDate>, LedgerError> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT MAX(date) FROM issues WHERE date < ?1",
+                [date.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(found.and_then(|d| d.parse().ok()))
+    }
+
+    /// The highest issue number built so far.
+    pub fn latest_issue(&self) -> Result<Option<u32>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(number) FROM issues", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_numbers_are_stable_per_date_and_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let d1 = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let d2 = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(ledger.issue_number_for(d1).unwrap(), 1);
+        assert_eq!(ledger.issue_number_for(d2).unwrap(), 2);
+        assert_eq!(ledger.issue_number_for(d1).unwrap(), 1);
+        assert_eq!(ledger.previous_issue_date(d2).unwrap(), Some(d1));
+        drop(ledger);
+        let reopened = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        assert_eq!(reopened.latest_issue().unwrap(), Some(2));
+    }
+}
