@@ -23,7 +23,13 @@ pub struct LintFinding {
 
 impl fmt::Display for LintFinding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: [{}] {}", self.file.display(), self.rule, self.message)
+        write!(
+            f,
+            "{}: [{}] {}",
+            self.file.display(),
+            self.rule,
+            self.message
+        )
     }
 }
 
@@ -123,8 +129,7 @@ fn lint_email_html(
                 format!("image {src:?} has no alt text"),
             ));
         }
-        if !(src.starts_with("https://") || src.starts_with("http://") || src.starts_with("cid:"))
-        {
+        if !(src.starts_with("https://") || src.starts_with("http://") || src.starts_with("cid:")) {
             out.push(finding(
                 path,
                 "link",
@@ -165,7 +170,9 @@ fn lint_email_html(
             out.push(finding(
                 path,
                 "link",
-                format!("link {href:?} is not absolute; email clients cannot follow relative links"),
+                format!(
+                    "link {href:?} is not absolute; email clients cannot follow relative links"
+                ),
             ));
             continue;
         }
@@ -230,7 +237,11 @@ fn leftovers(path: &Path, text: &str, out: &mut Vec<LintFinding>) {
 fn unsafe_markup(path: &Path, doc: &Document, out: &mut Vec<LintFinding>) {
     for tag in ["script", "iframe", "object", "embed", "form"] {
         if doc.select(tag).exists() {
-            out.push(finding(path, "unsafe", format!("contains a <{tag}> element")));
+            out.push(finding(
+                path,
+                "unsafe",
+                format!("contains a <{tag}> element"),
+            ));
         }
     }
     for node in doc.select("*").iter() {

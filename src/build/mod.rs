@@ -472,7 +472,9 @@ impl IssueContent {
         let top_title = stories.first().map(|s| s.title.clone()).unwrap_or_default();
         let preheader = docs
             .first()
-            .map(|d| render::truncate_words(&render::markdown_to_plain(&d.sections().standfirst), 140))
+            .map(|d| {
+                render::truncate_words(&render::markdown_to_plain(&d.sections().standfirst), 140)
+            })
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| in_this_issue(&stories));
         let subject = if top_title.is_empty() {

@@ -46,7 +46,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
     ("email.css", include_str!("../../templates/email.css")),
-    ("web_base.html", include_str!("../../templates/web_base.html")),
+    (
+        "web_base.html",
+        include_str!("../../templates/web_base.html"),
+    ),
     ("issue.html", include_str!("../../templates/issue.html")),
     ("archive.html", include_str!("../../templates/archive.html")),
     ("web.css", include_str!("../../templates/web.css")),
@@ -183,10 +186,16 @@ fn template_error(dir: &Path, name: &str, err: &tera::Error) -> RenderError {
         .map(|m| m.trim().to_string())
         .collect::<Vec<_>>()
         .join(": ");
+    let message = if message.is_empty() { joined } else { message };
+    // pest draws the offending line; the "= expected ..." note is what reads well.
+    let message = match message.find("\n  = ") {
+        Some(at) => message[at + 5..].trim().to_string(),
+        None => message,
+    };
     RenderError::Template {
         template: dir.join(named),
         line,
-        message: if message.is_empty() { joined } else { message },
+        message,
     }
 }
 
@@ -215,7 +224,9 @@ fn register_filters(tera: &mut Tera) {
 }
 
 fn markdown_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(markdown_to_html(value.as_str().unwrap_or(""))))
+    Ok(Value::String(markdown_to_html(
+        value.as_str().unwrap_or(""),
+    )))
 }
 
 fn markdown_inline_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -527,7 +538,10 @@ mod tests {
         for line in wrapped.lines() {
             assert!(line.chars().count() <= 24, "{wrapped}");
         }
-        assert!(wrapped.lines().nth(1).unwrap().starts_with("  "), "{wrapped}");
+        assert!(
+            wrapped.lines().nth(1).unwrap().starts_with("  "),
+            "{wrapped}"
+        );
     }
 
     #[test]
@@ -541,7 +555,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("email.txt"),
-            "line one\nline two {{ oops \n",
+            "line one\nline two {{ oops oops }}\nline three\n",
         )
         .unwrap();
         let err = Renderer::load(dir.path()).err().expect("must fail");
