@@ -337,3 +337,60 @@ fn summaries_parse_through_the_library() {
     assert_eq!(docs.len(), 6);
     let _: &SummaryDoc = &docs[0];
 }
+
+#[test]
+fn a_data_csv_becomes_the_data_drill_chart() {
+    let p = Project::new();
+    p.sample();
+    std::fs::create_dir_all(p.path().join("content/data")).unwrap();
+    std::fs::write(
+        p.path().join("content/data/2026-11-24-brent.csv"),
+        "date,Brent ($/bbl)\n17 Nov,72.1\n18 Nov,not a number\n24 Nov,68.4\n",
+    )
+    .unwrap();
+    let built = p.build("2026-11-24");
+    // The bad row is reported with its line and skipped.
+    assert!(
+        built
+            .problems
+            .iter()
+            .any(|pr| pr.line == Some(3) && pr.path.ends_with("2026-11-24-brent.csv")),
+        "{:?}",
+        built.problems
+    );
+    let png = std::fs::read(built.dir.join("chart.png")).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+    let manifest = IssueManifest::load(&built.dir).unwrap();
+    assert_eq!(
+        manifest.inline_images,
+        vec![build::InlineImage {
+            cid: "chart".into(),
+            file: "chart.png".into(),
+            content_type: "image/png".into()
+        }]
+    );
+    let email = p.read("dist/issues/001/email.html");
+    let doc = dom_query::Document::from(email.as_str());
+    let img = doc.select("img.chart");
+    assert_eq!(img.attr("src").unwrap().to_string(), "cid:chart");
+    assert!(img
+        .attr("alt")
+        .unwrap()
+        .contains("Brent ($/bbl), 17 Nov to 24 Nov: from 72.1 to 68.4"));
+    assert!(email.contains("Data Drill"));
+    let web = p.read("dist/issues/001/index.html");
+    assert!(web.contains("src=\"chart.png\""));
+    let text = p.read("dist/issues/001/email.txt");
+    assert!(text.contains("DATA DRILL\n"), "{text}");
+    assert!(text.contains("Brent ($/bbl), 17 Nov to 24 Nov"));
+    assert!(build::lint(&built.dir).is_empty());
+
+    // Remove the data: the chart goes away on rebuild.
+    std::fs::remove_dir_all(p.path().join("content/data")).unwrap();
+    let built = p.build("2026-11-24");
+    assert!(!built.dir.join("chart.png").exists());
+    assert!(IssueManifest::load(&built.dir)
+        .unwrap()
+        .inline_images
+        .is_empty());
+}

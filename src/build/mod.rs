@@ -76,6 +76,20 @@ pub struct IssueManifest {
     /// A short sanitised HTML digest of the issue, for the feed.
     #[serde(default)]
     pub content_html: String,
+    /// Images the HTML part refers to as `cid:<cid>`: `send` attaches each
+    /// file (relative to the issue folder) as an inline part with that
+    /// Content-ID, in a multipart/related around the HTML.
+    #[serde(default)]
+    pub inline_images: Vec<InlineImage>,
+}
+
+/// An image embedded in the email by Content-ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineImage {
+    pub cid: String,
+    /// File name inside the issue folder.
+    pub file: String,
+    pub content_type: String,
 }
 
 impl IssueManifest {
@@ -130,7 +144,32 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
     let number = ledger.issue_number_for(date)?;
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
-    let content = IssueContent::new(config, date, number, &stories, tz, &mut problems);
+    let mut content = IssueContent::new(config, date, number, &stories, tz, &mut problems);
+    let mut inline_images = Vec::new();
+    let mut chart_png = None;
+    if let Some(data) = render::chart::load_latest(&config.content.data, &mut problems) {
+        match data.to_png() {
+            Ok(png) => {
+                content.chart = Some(ChartCtx {
+                    email_src: format!("cid:{CHART_CID}"),
+                    web_src: CHART_FILE.into(),
+                    alt: data.alt(),
+                    caption: data.caption(),
+                });
+                inline_images.push(InlineImage {
+                    cid: CHART_CID.into(),
+                    file: CHART_FILE.into(),
+                    content_type: "image/png".into(),
+                });
+                chart_png = Some(png);
+            }
+            Err(e) => problems.push(Problem::warning(
+                &data.source,
+                None,
+                format!("cannot draw the chart ({e}); the issue goes out without it"),
+            )),
+        }
+    }
 
     // The email, rendered once with markers in every per-recipient place.
     let mut subscriber = BTreeMap::new();
@@ -186,10 +225,22 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
         text_template,
         headlines: stories.iter().map(|s| s.front.title.clone()).collect(),
         content_html: content.feed_html(),
+        inline_images,
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BuildError::NoIssue(format!("cannot serialise the issue manifest: {e}")))?;
 
+    let chart_path = dir.join(CHART_FILE);
+    match &chart_png {
+        Some(png) => write(&chart_path, png)?,
+        None if chart_path.exists() => {
+            std::fs::remove_file(&chart_path).map_err(|source| BuildError::Io {
+                path: chart_path.clone(),
+                source,
+            })?
+        }
+        None => {}
+    }
     write(&dir.join("email.html"), email_html.as_bytes())?;
     write(&dir.join("email.txt"), email_txt.as_bytes())?;
     write(&dir.join("index.html"), web_html.as_bytes())?;
@@ -332,6 +383,17 @@ struct FigureCtx {
 }
 
 #[derive(Debug, Clone, Serialize)]
+struct ChartCtx {
+    email_src: String,
+    web_src: String,
+    alt: String,
+    caption: String,
+}
+
+const CHART_CID: &str = "chart";
+const CHART_FILE: &str = "chart.png";
+
+#[derive(Debug, Clone, Serialize)]
 struct LinkCtx {
     n: usize,
     url: String,
@@ -346,6 +408,7 @@ struct IssueContent {
     stories: Vec<StoryCtx>,
     figures: Vec<FigureCtx>,
     text_links: Vec<LinkCtx>,
+    chart: Option<ChartCtx>,
 }
 
 /// Characters of a "Power Points" teaser: about two lines of the email.
@@ -513,6 +576,7 @@ impl IssueContent {
                 .enumerate()
                 .map(|(i, url)| LinkCtx { n: i + 1, url })
                 .collect(),
+            chart: None,
         }
     }
 
@@ -532,7 +596,7 @@ impl IssueContent {
         ctx.insert("top", &self.stories.first());
         ctx.insert("others", &self.stories.get(1..).unwrap_or_default());
         ctx.insert("figures", &self.figures);
-        ctx.insert("chart", &Option::<()>::None);
+        ctx.insert("chart", &self.chart);
         ctx.insert("text_links", &self.text_links);
         ctx.insert("subscriber", &subscriber);
         ctx.insert("unsubscribe_url", &unsubscribe_url);

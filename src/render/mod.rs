@@ -10,6 +10,7 @@
 //! built-in one of the same name, so an editor can change any template or the
 //! CSS, and a project without the folder still builds with the default look.
 
+pub mod chart;
 pub mod personalize;
 
 use std::collections::{HashMap, HashSet};
