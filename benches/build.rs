@@ -67,8 +67,14 @@ pub fn project(dir: &std::path::Path) -> Config {
 }
 
 fn benches(c: &mut Criterion) {
+    // NEWSLETTER_BENCH_PROJECT=<folder> keeps the project, for timing the
+    // whole process with hyperfine (see BENCHMARKS.md).
     let dir = tempfile::tempdir().unwrap();
-    let config = project(dir.path());
+    let root = std::env::var_os("NEWSLETTER_BENCH_PROJECT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().to_path_buf());
+    std::fs::create_dir_all(&root).unwrap();
+    let config = project(&root);
     let date = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
     let built = build_issue(&config, date).unwrap();
     assert_eq!(built.stories, 20);

@@ -57,16 +57,24 @@ fn url(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
-/// A page that shows `email.html` in a frame exactly `width` px wide (the
+/// A page that shows the email in a frame exactly `width` px wide (the
 /// headless window cannot be narrower than 500 px), and reports how wide
-/// the email's content is.
+/// the email's content is. The email's `cid:` images are pointed at their
+/// files, as a mail client resolves them from the message's parts.
 fn frame_page(dir: &Path, width: u32) -> PathBuf {
+    let html = std::fs::read_to_string(dir.join("email.html")).unwrap();
+    let manifest = newsletter::build::IssueManifest::load(dir).unwrap();
+    let mut resolved = html;
+    for image in &manifest.inline_images {
+        resolved = resolved.replace(&format!("cid:{}", image.cid), &image.file);
+    }
+    std::fs::write(dir.join("email-as-client.html"), resolved).unwrap();
     let page = dir.join(format!("frame-{width}.html"));
     std::fs::write(
         &page,
         format!(
             r#"<!DOCTYPE html><html><body style="margin:0">
-<iframe id="f" src="email.html" style="width:{width}px;height:4000px;border:0;display:block"></iframe>
+<iframe id="f" src="email-as-client.html" style="width:{width}px;height:4000px;border:0;display:block"></iframe>
 <script>
 document.getElementById('f').addEventListener('load', () => {{
   const doc = document.getElementById('f').contentDocument;
@@ -78,7 +86,8 @@ document.getElementById('f').addEventListener('load', () => {{
     .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width) + 'px: ' + (e.textContent || e.getAttribute('src') || '').slice(0, 60)).slice(0, 10);
   const pre = document.createElement('pre');
   pre.id = 'probe';
-  pre.textContent = JSON.stringify({{ viewport: root.clientWidth, content: root.scrollWidth, wide }});
+  const images_ok = [...doc.images].length > 0 && [...doc.images].every(i => i.complete && i.naturalWidth > 0);
+  pre.textContent = JSON.stringify({{ viewport: root.clientWidth, content: root.scrollWidth, wide, images_ok }});
   document.body.appendChild(pre);
 }});
 </script></body></html>"#
@@ -125,6 +134,10 @@ fn the_email_fits_600_and_375_px_and_the_web_images_load() {
             "email overflows at {width} px: {result}"
         );
         assert_eq!(result["wide"], serde_json::json!([]), "{result}");
+        assert_eq!(
+            result["images_ok"], true,
+            "the chart shows in the email: {result}"
+        );
         let shot = art.join(format!("email-{width}.png"));
         let _ = std::fs::remove_file(&shot);
         run_chromium(&[

@@ -259,7 +259,13 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
     })
 }
 
+/// Writes through `write_atomic`, but leaves a file that already holds
+/// exactly these bytes alone: a rebuild of an unchanged issue (the preview
+/// rebuilds on every save) costs no disk syncs and keeps modification times.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
     crate::fsutil::write_atomic(path, bytes).map_err(|source| BuildError::Io {
         path: path.to_path_buf(),
         source,

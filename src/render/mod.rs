@@ -77,27 +77,49 @@ impl Renderer {
             };
             sources.push((name.to_string(), text));
         }
+        // Extra templates the theme adds (partials for `{% include %}` and
+        // the like) are loaded too.
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let mut extra: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|x| x == "html" || x == "txt" || x == "xml")
+                })
+                .collect();
+            extra.sort();
+            for path in extra {
+                let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                    continue;
+                };
+                if sources.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| RenderError::Read { path, source })?;
+                sources.push((name, text));
+            }
+        }
         let mut tera = Tera::default();
         // Only these are HTML-escaped; the text part and CSS are not.
         tera.autoescape_on(vec![".html", ".xml"]);
         tera.set_escape_fn(escape_markup);
         register_filters(&mut tera);
-        // Parse one at a time so an error names its own file and line.
-        for (name, text) in &sources {
-            if name.ends_with(".css") {
-                continue;
-            }
-            if let Err(err) = tera::Template::new(name, None, text) {
-                return Err(template_error(dir, name, &err));
-            }
-        }
         let templates: Vec<(&str, &str)> = sources
             .iter()
             .filter(|(n, _)| !n.ends_with(".css"))
             .map(|(n, t)| (n.as_str(), t.as_str()))
             .collect();
-        tera.add_raw_templates(templates)
-            .map_err(|err| template_error(dir, "templates", &err))?;
+        if let Err(all) = tera.add_raw_templates(templates.clone()) {
+            // Parse one at a time (only now: parsing is most of a build's
+            // CPU time) so the error names its own file and line.
+            for (name, text) in &templates {
+                if let Err(err) = tera::Template::new(name, None, text) {
+                    return Err(template_error(dir, name, &err));
+                }
+            }
+            return Err(template_error(dir, "templates", &all));
+        }
         let css = |name: &str| {
             sources
                 .iter()
@@ -549,6 +571,20 @@ mod tests {
     fn long_date_reads_like_a_dateline() {
         let d = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         assert_eq!(long_date(d), "Tuesday 24 November 2026");
+    }
+
+    #[test]
+    fn a_theme_may_add_partials() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("_hello.txt"), "Hi from a partial").unwrap();
+        std::fs::write(
+            dir.path().join("email.txt"),
+            "{% include \"_hello.txt\" %} {{ 1 + 1 }}",
+        )
+        .unwrap();
+        let renderer = Renderer::load(dir.path()).unwrap();
+        let out = renderer.render("email.txt", &tera::Context::new()).unwrap();
+        assert_eq!(out, "Hi from a partial 2");
     }
 
     #[test]
