@@ -675,7 +675,7 @@ fn load_manifests(dist: &Path) -> Vec<IssueManifest> {
                 .collect()
         })
         .unwrap_or_default();
-    manifests.sort_by(|a, b| b.number.cmp(&a.number));
+    manifests.sort_by_key(|m| std::cmp::Reverse(m.number));
     manifests
 }
 

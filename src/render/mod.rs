@@ -414,10 +414,8 @@ fn markdown_text(markdown: &str, mut links: Option<&mut LinkList>) -> String {
             }
             Event::Start(Tag::Item) => out.push_str("- "),
             Event::End(TagEnd::Item) => out.push('\n'),
-            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Heading(_)) => {
-                if in_list == 0 {
-                    out.push_str("\n\n");
-                }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Heading(_)) if in_list == 0 => {
+                out.push_str("\n\n")
             }
             Event::End(TagEnd::BlockQuote(_)) => out.push_str("\n\n"),
             _ => {}
