@@ -232,7 +232,13 @@ fn the_email_is_built_the_way_email_clients_need() {
     }
     assert!(doc.select("script, form, link").is_empty());
     // Well under Gmail's clipping point with a full issue.
-    assert!(html.len() < build::MAX_HTML_BYTES, "{} bytes", html.len());
+    assert!(
+        build::encoded_size(&html) < build::MAX_HTML_BYTES,
+        "{} bytes encoded",
+        build::encoded_size(&html)
+    );
+    // The charset is declared early enough for a browser preview.
+    assert!(html.find("<meta charset=\"utf-8\">").unwrap() < 1024);
     assert!(
         build::lint(&built.dir).is_empty(),
         "{:?}",

@@ -106,13 +106,14 @@ fn lint_email_html(
     dir: &Path,
     out: &mut Vec<LintFinding>,
 ) {
-    if html.len() > MAX_HTML_BYTES {
+    let encoded = encoded_size(html);
+    if encoded > MAX_HTML_BYTES {
         out.push(finding(
             path,
             "size",
             format!(
-                "the HTML part is {} KB, over the {} KB limit (Gmail clips at about 102 KB); use fewer stories or shorter summaries",
-                html.len() / 1024,
+                "the HTML part is about {} KB encoded, over the {} KB limit (Gmail clips at about 102 KB); use fewer stories or shorter summaries",
+                encoded / 1024,
                 MAX_HTML_BYTES / 1024
             ),
         ));
@@ -207,6 +208,17 @@ fn lint_email_html(
             "no unsubscribe link (a link whose text says \"unsubscribe\")",
         ));
     }
+}
+
+/// The size of `html` once quoted-printable encoded for sending: `=` and
+/// non-ASCII bytes take three bytes, and a soft line break (`=` CRLF) is
+/// added every 75 characters or so.
+pub fn encoded_size(html: &str) -> usize {
+    let expanded: usize = html
+        .bytes()
+        .map(|b| if b == b'=' || b >= 0x80 { 3 } else { 1 })
+        .sum();
+    expanded + expanded / 73 * 3
 }
 
 /// Template syntax or personalisation markers that survived rendering.

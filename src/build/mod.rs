@@ -26,7 +26,7 @@ use crate::render::personalize::{self, SlotTemplate, Values};
 use crate::render::{self, escape_markup, LinkList, Renderer};
 use crate::summarize::{self, SummaryDoc};
 
-pub use lint::{lint, LintFinding, MAX_HTML_BYTES};
+pub use lint::{encoded_size, lint, LintFinding, MAX_HTML_BYTES};
 
 #[derive(Debug, Error)]
 pub enum BuildError {

@@ -164,9 +164,21 @@ impl Renderer {
             .keep_at_rules(true)
             .load_remote_stylesheets(false)
             .build();
-        inliner.inline(&with_css).map_err(|e| RenderError::Css {
+        let inlined = inliner.inline(&with_css).map_err(|e| RenderError::Css {
             path: self.dir.join("email.css"),
             message: e.to_string(),
+        })?;
+        // The inliner puts the kept @media rules first in <head>; the charset
+        // declaration must stay within the first 1024 bytes, so move it up.
+        let charset = "<meta charset=\"utf-8\">";
+        Ok(match (inlined.find(charset), inlined.find("<head>")) {
+            (Some(at), Some(head)) if at > head => {
+                let mut out = inlined.clone();
+                out.replace_range(at..at + charset.len(), "");
+                out.insert_str(head + "<head>".len(), charset);
+                out
+            }
+            _ => inlined,
         })
     }
 }
