@@ -9,10 +9,30 @@ use serde::{Deserialize, Serialize};
 
 const OPEN: char = '\u{FFF9}';
 const CLOSE: char = '\u{FFFB}';
+/// Separates a conditional marker's slot from the text around it.
+const SEP: char = '\u{FFFA}';
 
 /// The text a template sees for a per-recipient value during the one render.
 pub fn marker(slot: &str) -> String {
     format!("{OPEN}{slot}{CLOSE}")
+}
+
+/// A marker that becomes `before` + value + `after` when the recipient's
+/// value is not empty, and nothing when it is (so "Hello{name}," reads
+/// "Hello Ada," or "Hello,").
+pub fn conditional_marker(slot: &str, before: &str, after: &str) -> String {
+    format!("{OPEN}{slot}{SEP}{before}{SEP}{after}{CLOSE}")
+}
+
+/// The slot name when `text` is exactly one plain marker.
+pub fn marker_slot(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix(OPEN)?.strip_suffix(CLOSE)?;
+    (!inner.contains([OPEN, CLOSE, SEP])).then_some(inner)
+}
+
+/// Whether `text` still holds a marker (a leftover in a filled document).
+pub fn contains_marker(text: &str) -> bool {
+    text.contains(OPEN) || text.contains(CLOSE)
 }
 
 /// A per-recipient value a template may use.
@@ -31,6 +51,12 @@ pub enum Slot {
 enum Part {
     Text(String),
     Slot(Slot),
+    /// A slot shown with text around it only when its value is not empty.
+    Conditional {
+        slot: Slot,
+        before: String,
+        after: String,
+    },
 }
 
 /// A rendered document with holes for per-recipient values.
@@ -60,13 +86,22 @@ impl SlotTemplate {
             if start > 0 {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
-            let slot = match &after[..end] {
+            let inner = &after[..end];
+            let mut pieces = inner.split(SEP);
+            let slot = match pieces.next().unwrap_or_default() {
                 "email" => Slot::Email,
                 "name" => Slot::Name,
                 "unsubscribe_url" => Slot::UnsubscribeUrl,
                 other => Slot::Field(other.to_string()),
             };
-            parts.push(Part::Slot(slot));
+            match (pieces.next(), pieces.next()) {
+                (Some(before), Some(after)) => parts.push(Part::Conditional {
+                    slot,
+                    before: before.to_string(),
+                    after: after.to_string(),
+                }),
+                _ => parts.push(Part::Slot(slot)),
+            }
             rest = &after[end + CLOSE.len_utf8()..];
         }
         if !rest.is_empty() {
@@ -78,22 +113,37 @@ impl SlotTemplate {
     /// Appends the filled document to `out`; values are HTML-escaped when `html`.
     pub fn fill_into(&self, values: &Values<'_>, html: bool, out: &mut String) {
         for part in &self.parts {
-            let value = match part {
+            let (slot, around) = match part {
                 Part::Text(text) => {
                     out.push_str(text);
                     continue;
                 }
-                Part::Slot(Slot::Email) => values.email,
-                Part::Slot(Slot::Name) => values.name,
-                Part::Slot(Slot::UnsubscribeUrl) => values.unsubscribe_url,
-                Part::Slot(Slot::Field(key)) => {
-                    values.fields.get(key).map(String::as_str).unwrap_or("")
-                }
+                Part::Slot(slot) => (slot, None),
+                Part::Conditional {
+                    slot,
+                    before,
+                    after,
+                } => (slot, Some((before, after))),
             };
+            let value = match slot {
+                Slot::Email => values.email,
+                Slot::Name => values.name,
+                Slot::UnsubscribeUrl => values.unsubscribe_url,
+                Slot::Field(key) => values.fields.get(key).map(String::as_str).unwrap_or(""),
+            };
+            if let Some((before, _)) = around {
+                if value.is_empty() {
+                    continue;
+                }
+                out.push_str(before);
+            }
             if html {
                 push_escaped(out, value);
             } else {
                 out.push_str(value);
+            }
+            if let Some((_, after)) = around {
+                out.push_str(after);
             }
         }
     }
@@ -111,6 +161,7 @@ impl SlotTemplate {
             .map(|p| match p {
                 Part::Text(t) => t.len(),
                 Part::Slot(_) => 32,
+                Part::Conditional { before, after, .. } => 32 + before.len() + after.len(),
             })
             .sum()
     }
@@ -118,7 +169,7 @@ impl SlotTemplate {
     /// The slots this template uses.
     pub fn slots(&self) -> impl Iterator<Item = &Slot> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Slot(s) => Some(s),
+            Part::Slot(s) | Part::Conditional { slot: s, .. } => Some(s),
             Part::Text(_) => None,
         })
     }
@@ -163,6 +214,24 @@ mod tests {
             "<p>Hi Ada &quot;The&quot; Countess</p><a href=\"https://x.example/u?t=1&amp;e=2\">unsubscribe</a> A&amp;B &lt;Ltd&gt;"
         );
         assert!(template.fill(&values, false).contains("A&B <Ltd>"));
+    }
+
+    #[test]
+    fn conditional_slot_shows_its_text_only_with_a_value() {
+        let rendered = format!("Hello{},", conditional_marker("name", " ", ""));
+        let template = SlotTemplate::parse(&rendered);
+        let fields = BTreeMap::new();
+        let mut values = Values {
+            email: "a@example.com",
+            name: "",
+            unsubscribe_url: "",
+            fields: &fields,
+        };
+        assert_eq!(template.fill(&values, true), "Hello,");
+        values.name = "Ada";
+        assert_eq!(template.fill(&values, true), "Hello Ada,");
+        assert_eq!(marker_slot(&marker("name")), Some("name"));
+        assert_eq!(marker_slot("name"), None);
     }
 
     #[test]
