@@ -103,6 +103,10 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                         | newsletter::schedule::ScheduleError::NotExpressible { .. }
                 )
             )
+            || matches!(
+                cause.downcast_ref::<newsletter::preview::PreviewError>(),
+                Some(newsletter::preview::PreviewError::BadHost { .. })
+            )
         {
             return 2;
         }
