@@ -194,12 +194,11 @@ impl PreviewServer {
         shared.run_rebuild(&[]);
 
         let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
-        let mut watcher = notify::recommended_watcher(tx.clone()).map_err(|source| {
-            PreviewError::Watch {
+        let mut watcher =
+            notify::recommended_watcher(tx.clone()).map_err(|source| PreviewError::Watch {
                 path: PathBuf::from("."),
                 source,
-            }
-        })?;
+            })?;
         for path in &opts.watch {
             if !path.exists() {
                 continue;
@@ -446,9 +445,13 @@ fn relevant(event: &notify::Event, watched: &[PathBuf]) -> Vec<PathBuf> {
                 || name.starts_with(".#")
                 || name == "4913";
             // A watched file is watched through its folder: other files there do not count.
-            let wanted = watched
-                .iter()
-                .any(|w| if w.is_dir() { p.starts_with(w) } else { *p == w });
+            let wanted = watched.iter().any(|w| {
+                if w.is_dir() {
+                    p.starts_with(w)
+                } else {
+                    *p == w
+                }
+            });
             !noise && wanted
         })
         .cloned()
@@ -530,7 +533,12 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
         request.method(),
         tiny_http::Method::Get | tiny_http::Method::Head
     ) {
-        return respond(request, 405, "text/plain; charset=utf-8", b"GET only\n".to_vec());
+        return respond(
+            request,
+            405,
+            "text/plain; charset=utf-8",
+            b"GET only\n".to_vec(),
+        );
     }
     if shared.loopback && !host_allowed(&request) {
         return respond(
@@ -565,7 +573,12 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
     };
     let issue = site.as_ref().and_then(|s| s.issue.clone());
     let html = |request, status, page: String| {
-        respond(request, status, "text/html; charset=utf-8", page.into_bytes())
+        respond(
+            request,
+            status,
+            "text/html; charset=utf-8",
+            page.into_bytes(),
+        )
     };
 
     // While the last build is broken, every page shows why (and reloads once fixed).
@@ -590,17 +603,37 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
             .and_then(|issue| pages::framed(issue, view, generation))
         {
             Some(page) => html(request, 200, page),
-            None => respond(request, 404, "text/plain; charset=utf-8", b"not found\n".to_vec()),
+            None => respond(
+                request,
+                404,
+                "text/plain; charset=utf-8",
+                b"not found\n".to_vec(),
+            ),
         };
     }
     let Some(site) = site else {
-        return respond(request, 404, "text/plain; charset=utf-8", b"not built\n".to_vec());
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not built\n".to_vec(),
+        );
     };
     let Some(file) = paths::resolve(&site.root, &target) else {
-        return respond(request, 404, "text/plain; charset=utf-8", b"not found\n".to_vec());
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not found\n".to_vec(),
+        );
     };
     let Ok(bytes) = std::fs::read(&file) else {
-        return respond(request, 404, "text/plain; charset=utf-8", b"not found\n".to_vec());
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not found\n".to_vec(),
+        );
     };
     let content_type = paths::content_type(&file);
     if content_type.starts_with("text/html") {
@@ -617,7 +650,10 @@ mod tests {
     #[test]
     fn content_folder_is_the_common_parent() {
         assert_eq!(
-            common_folder(Path::new("/p/content/inbox"), Path::new("/p/content/summaries")),
+            common_folder(
+                Path::new("/p/content/inbox"),
+                Path::new("/p/content/summaries")
+            ),
             Path::new("/p/content")
         );
     }

@@ -72,8 +72,16 @@ main { padding: 16px; }
 fn views(issue: &IssueView) -> [(&'static str, &'static str, String); 5] {
     let dir = &issue.rel_dir;
     [
-        ("desktop", "Email, desktop width", "/_preview/desktop".to_string()),
-        ("phone", "Email on a phone (375 px)", "/_preview/phone".to_string()),
+        (
+            "desktop",
+            "Email, desktop width",
+            "/_preview/desktop".to_string(),
+        ),
+        (
+            "phone",
+            "Email on a phone (375 px)",
+            "/_preview/phone".to_string(),
+        ),
         ("text", "Plain-text part", "/_preview/text".to_string()),
         ("web", "Web version", format!("/{dir}/index.html")),
         ("archive", "Archive", "/index.html".to_string()),

@@ -104,10 +104,7 @@ mod tests {
             safe_segments("/issues/001/email.html?x=1").unwrap(),
             ["issues", "001", "email.html"]
         );
-        assert_eq!(
-            safe_segments("/a%20b/c").unwrap(),
-            ["a b", "c"]
-        );
+        assert_eq!(safe_segments("/a%20b/c").unwrap(), ["a b", "c"]);
         for bad in [
             "/../x",
             "/a/../../x",
