@@ -16,9 +16,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use newsletter::config::Config;
 use newsletter::ledger::{Ledger, RunStatus};
 use newsletter::schedule::daemon::{run_daemon_with, DaemonEvent, Stopper};
-use newsletter::schedule::{
-    run_cycle_with, CycleReport, RunOptions, RunOutcome, ScheduleError,
-};
+use newsletter::schedule::{run_cycle_with, CycleReport, RunOptions, RunOutcome, ScheduleError};
 use newsletter::send::SendReport;
 
 fn at(s: &str) -> DateTime<FixedOffset> {
@@ -69,7 +67,12 @@ fn opts(time: &str) -> RunOptions {
 fn run_at_twice_within_a_slot_runs_once() {
     let (_dir, config) = project("");
     let dates = Arc::new(Mutex::new(Vec::new()));
-    let first = run_cycle_with(&config, &opts("2026-11-24T07:00:00Z"), recorder(dates.clone())).unwrap();
+    let first = run_cycle_with(
+        &config,
+        &opts("2026-11-24T07:00:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
     match first {
         RunOutcome::Ran { slot, issue, .. } => {
             assert_eq!(slot.to_rfc3339(), "2026-11-24T07:00:00+00:00");
@@ -77,22 +80,49 @@ fn run_at_twice_within_a_slot_runs_once() {
         }
         other => panic!("expected a run, got {other:?}"),
     }
-    let second = run_cycle_with(&config, &opts("2026-11-24T09:30:00Z"), recorder(dates.clone())).unwrap();
+    let second = run_cycle_with(
+        &config,
+        &opts("2026-11-24T09:30:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
     assert!(
-        matches!(second, RunOutcome::AlreadyRan { status: RunStatus::Done, .. }),
+        matches!(
+            second,
+            RunOutcome::AlreadyRan {
+                status: RunStatus::Done,
+                ..
+            }
+        ),
         "{second:?}"
     );
-    assert_eq!(*dates.lock().unwrap(), [NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()]);
+    assert_eq!(
+        *dates.lock().unwrap(),
+        [NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()]
+    );
 
     // The next slot is a new run, with the next issue number.
-    let third = run_cycle_with(&config, &opts("2026-11-26T07:01:00Z"), recorder(dates.clone())).unwrap();
-    assert!(matches!(third, RunOutcome::Ran { issue: 2, .. }), "{third:?}");
+    let third = run_cycle_with(
+        &config,
+        &opts("2026-11-26T07:01:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
+    assert!(
+        matches!(third, RunOutcome::Ran { issue: 2, .. }),
+        "{third:?}"
+    );
 
     let ledger = Ledger::open(&config.ledger_path()).unwrap();
     let runs = ledger.recent_runs(10).unwrap();
     assert_eq!(runs.len(), 2);
-    assert!(runs.iter().all(|r| r.status == RunStatus::Done && r.trigger == "slot"));
-    assert_eq!(runs[0].detail.as_deref(), Some("issue 2: 3 sent, 0 failed, 0 skipped, 0 ambiguous"));
+    assert!(runs
+        .iter()
+        .all(|r| r.status == RunStatus::Done && r.trigger == "slot"));
+    assert_eq!(
+        runs[0].detail.as_deref(),
+        Some("issue 2: 3 sent, 0 failed, 0 skipped, 0 ambiguous")
+    );
 }
 
 #[test]
@@ -103,8 +133,16 @@ fn the_issue_date_is_the_slots_date_in_the_newsletter_zone() {
     config.newsletter.timezone = "America/New_York".into();
     config.schedule.cron = "30 23 * * *".into();
     let dates = Arc::new(Mutex::new(Vec::new()));
-    run_cycle_with(&config, &opts("2026-11-25T04:45:00Z"), recorder(dates.clone())).unwrap();
-    assert_eq!(*dates.lock().unwrap(), [NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()]);
+    run_cycle_with(
+        &config,
+        &opts("2026-11-25T04:45:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
+    assert_eq!(
+        *dates.lock().unwrap(),
+        [NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()]
+    );
 }
 
 #[test]
@@ -112,51 +150,92 @@ fn missed_slot_policy_runs_within_grace_and_records_skips_beyond() {
     let (_dir, config) = project("");
     let dates = Arc::new(Mutex::new(Vec::new()));
     // Exactly at the end of the 360-minute grace period: still runs.
-    let ran = run_cycle_with(&config, &opts("2026-11-24T13:00:00Z"), recorder(dates.clone())).unwrap();
+    let ran = run_cycle_with(
+        &config,
+        &opts("2026-11-24T13:00:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
     assert!(matches!(ran, RunOutcome::Ran { .. }), "{ran:?}");
 
     // Thursday's slot, one minute past grace: skipped, nothing sent.
-    let missed = run_cycle_with(&config, &opts("2026-11-26T13:01:00Z"), recorder(dates.clone())).unwrap();
+    let missed = run_cycle_with(
+        &config,
+        &opts("2026-11-26T13:01:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
     match missed {
-        RunOutcome::Missed { slot, late_minutes, grace_minutes } => {
+        RunOutcome::Missed {
+            slot,
+            late_minutes,
+            grace_minutes,
+        } => {
             assert_eq!(slot.to_rfc3339(), "2026-11-26T07:00:00+00:00");
             assert_eq!((late_minutes, grace_minutes), (361, 360));
         }
         other => panic!("expected missed, got {other:?}"),
     }
     assert_eq!(dates.lock().unwrap().len(), 1);
-    let again = run_cycle_with(&config, &opts("2026-11-26T20:00:00Z"), recorder(dates.clone())).unwrap();
+    let again = run_cycle_with(
+        &config,
+        &opts("2026-11-26T20:00:00Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap();
     assert!(
-        matches!(again, RunOutcome::AlreadyRan { status: RunStatus::Skipped, .. }),
+        matches!(
+            again,
+            RunOutcome::AlreadyRan {
+                status: RunStatus::Skipped,
+                ..
+            }
+        ),
         "{again:?}"
     );
     let ledger = Ledger::open(&config.ledger_path()).unwrap();
-    let skipped = ledger.run_for_slot(&at("2026-11-26T07:00:00Z")).unwrap().unwrap();
+    let skipped = ledger
+        .run_for_slot(&at("2026-11-26T07:00:00Z"))
+        .unwrap()
+        .unwrap();
     assert_eq!(skipped.status, RunStatus::Skipped);
     assert!(skipped.detail.unwrap().contains("missed by 361 minutes"));
 
     // --now still sends on demand, recorded as a manual run.
-    let now = RunOptions { now: true, ..opts("2026-11-26T20:00:00Z") };
+    let now = RunOptions {
+        now: true,
+        ..opts("2026-11-26T20:00:00Z")
+    };
     let manual = run_cycle_with(&config, &now, recorder(dates.clone())).unwrap();
     assert!(matches!(manual, RunOutcome::Ran { .. }), "{manual:?}");
     assert_eq!(dates.lock().unwrap().len(), 2);
-    let rec = ledger.run_for_slot(&at("2026-11-26T20:00:00Z")).unwrap().unwrap();
-    assert_eq!((rec.status, rec.trigger.as_str()), (RunStatus::Done, "manual"));
+    let rec = ledger
+        .run_for_slot(&at("2026-11-26T20:00:00Z"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (rec.status, rec.trigger.as_str()),
+        (RunStatus::Done, "manual")
+    );
 }
 
 #[test]
 fn a_failed_run_is_recorded_and_retried_within_grace() {
     let (_dir, config) = project("");
-    let failing = |_: &Config, _: NaiveDate, _: DateTime<Utc>| -> Result<CycleReport, ScheduleError> {
-        Err(ScheduleError::Inbox {
-            path: PathBuf::from("content/inbox"),
-            source: std::io::Error::other("disk on fire"),
-        })
-    };
+    let failing =
+        |_: &Config, _: NaiveDate, _: DateTime<Utc>| -> Result<CycleReport, ScheduleError> {
+            Err(ScheduleError::Inbox {
+                path: PathBuf::from("content/inbox"),
+                source: std::io::Error::other("disk on fire"),
+            })
+        };
     let err = run_cycle_with(&config, &opts("2026-11-24T07:00:00Z"), failing).unwrap_err();
     assert!(err.to_string().contains("disk on fire"));
     let ledger = Ledger::open(&config.ledger_path()).unwrap();
-    let rec = ledger.run_for_slot(&at("2026-11-24T07:00:00Z")).unwrap().unwrap();
+    let rec = ledger
+        .run_for_slot(&at("2026-11-24T07:00:00Z"))
+        .unwrap()
+        .unwrap();
     assert_eq!(rec.status, RunStatus::Failed);
     assert!(rec.detail.unwrap().contains("disk on fire"));
 
@@ -173,23 +252,34 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let first_config = config.clone();
     let first = std::thread::spawn(move || {
-        run_cycle_with(&first_config, &opts("2026-11-24T07:00:00Z"), move |c: &Config, d, n| {
-            started_tx.send(()).unwrap();
-            release_rx.recv().unwrap();
-            recorder(Arc::new(Mutex::new(Vec::new())))(c, d, n)
-        })
+        run_cycle_with(
+            &first_config,
+            &opts("2026-11-24T07:00:00Z"),
+            move |c: &Config, d, n| {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+                recorder(Arc::new(Mutex::new(Vec::new())))(c, d, n)
+            },
+        )
     });
     started_rx.recv().unwrap();
 
     let dates = Arc::new(Mutex::new(Vec::new()));
-    let err = run_cycle_with(&config, &opts("2026-11-24T07:00:30Z"), recorder(dates.clone())).unwrap_err();
+    let err = run_cycle_with(
+        &config,
+        &opts("2026-11-24T07:00:30Z"),
+        recorder(dates.clone()),
+    )
+    .unwrap_err();
     match &err {
         ScheduleError::Locked(newsletter::schedule::LockError::Held { pid, .. }) => {
             assert_eq!(*pid, Some(std::process::id()));
         }
         other => panic!("expected the lock to be held, got {other:?}"),
     }
-    assert!(err.to_string().contains(&format!("PID {}", std::process::id())));
+    assert!(err
+        .to_string()
+        .contains(&format!("PID {}", std::process::id())));
 
     // Another process is refused the same way, naming this one.
     let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
@@ -200,11 +290,20 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("PID {}", std::process::id())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("PID {}", std::process::id())),
+        "{stderr}"
+    );
 
     release_tx.send(()).unwrap();
-    assert!(matches!(first.join().unwrap().unwrap(), RunOutcome::Ran { .. }));
-    assert!(dates.lock().unwrap().is_empty(), "the refused run did no work");
+    assert!(matches!(
+        first.join().unwrap().unwrap(),
+        RunOutcome::Ran { .. }
+    ));
+    assert!(
+        dates.lock().unwrap().is_empty(),
+        "the refused run did no work"
+    );
 }
 
 /// Runs the daemon loop until its first sleep, then stops it; returns the
@@ -262,7 +361,10 @@ fn after_downtime_the_daemon_records_a_slot_beyond_grace_as_skipped() {
     let ledger = Ledger::open(&config.ledger_path()).unwrap();
     let runs = ledger.recent_runs(5).unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!((runs[0].status, runs[0].trigger.as_str()), (RunStatus::Skipped, "daemon"));
+    assert_eq!(
+        (runs[0].status, runs[0].trigger.as_str()),
+        (RunStatus::Skipped, "daemon")
+    );
 }
 
 #[test]
@@ -287,7 +389,10 @@ fn a_stop_during_a_cycle_lets_it_finish_and_record_then_exits() {
     .unwrap();
     assert_eq!(events.len(), 2, "{events:?}");
     assert!(events[0].contains("Ran"), "{events:?}");
-    assert!(events[1].contains("Stopping"), "no sleep after a stop: {events:?}");
+    assert!(
+        events[1].contains("Stopping"),
+        "no sleep after a stop: {events:?}"
+    );
     let ledger = Ledger::open(&config.ledger_path()).unwrap();
     assert_eq!(ledger.recent_runs(1).unwrap()[0].status, RunStatus::Done);
 }
@@ -330,7 +435,10 @@ fn the_daemon_exits_cleanly_on_sigterm() {
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             let _ = tx.send(line);
         }
     });
@@ -396,7 +504,11 @@ fn end_to_end_run_at_twice_within_a_slot_sends_once() {
             .unwrap()
     };
     let first = run("2026-11-24T07:00:00Z");
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let sent = emls(dir.path());
     assert!(sent > 0, "the first run writes one .eml per subscriber");
     assert!(dir.path().join("dist/issues/001/email.html").is_file());
@@ -417,9 +529,16 @@ fn end_to_end_run_now_sends_the_issue_for_todays_date() {
         .args(["run", "--now", "--at", "2026-11-25T15:00:00Z"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(emls(dir.path()) > 0);
     let ledger = Ledger::open(&dir.path().join("state/newsletter.sqlite")).unwrap();
     let runs = ledger.recent_runs(1).unwrap();
-    assert_eq!((runs[0].status, runs[0].trigger.as_str()), (RunStatus::Done, "manual"));
+    assert_eq!(
+        (runs[0].status, runs[0].trigger.as_str()),
+        (RunStatus::Done, "manual")
+    );
 }

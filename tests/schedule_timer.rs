@@ -41,7 +41,10 @@ fn systemd_pair_runs_newsletter_run_with_absolute_paths() {
         units.contains(&format!("--config \"{}\" run\n", config.display())),
         "{units}"
     );
-    assert!(units.contains("\nOnCalendar=Tue,Thu *-*-* 07:00:00 Europe/London\n"), "{units}");
+    assert!(
+        units.contains("\nOnCalendar=Tue,Thu *-*-* 07:00:00 Europe/London\n"),
+        "{units}"
+    );
     assert!(units.contains("\nPersistent=true\n"));
     assert!(units.contains("\nWantedBy=timers.target\n"));
 }
@@ -84,11 +87,19 @@ fn systemd_agrees_with_our_slots() {
         let ours: Vec<DateTime<FixedOffset>> = schedule.next_slots(from, 120);
         let out = Command::new("systemd-analyze")
             .env("TZ", "UTC")
-            .args(["calendar", "--iterations=120", "--base-time=2026-01-01 00:00:00 UTC"])
+            .args([
+                "calendar",
+                "--iterations=120",
+                "--base-time=2026-01-01 00:00:00 UTC",
+            ])
             .arg(&calendars[0])
             .output()
             .expect("run systemd-analyze");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         // Lines like "Next elapse: Thu 2026-11-26 07:00:00 UTC" and "Iter. #2: ...".
         let theirs: Vec<String> = text
@@ -102,7 +113,11 @@ fn systemd_agrees_with_our_slots() {
             .collect();
         let ours: Vec<String> = ours
             .iter()
-            .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .collect();
         assert_eq!(theirs, ours, "{cron} in {tz}");
     }

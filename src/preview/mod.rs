@@ -199,7 +199,12 @@ impl PreviewServer {
                 path: PathBuf::from("."),
                 source,
             })?;
-        for path in &opts.watch {
+        let watch: Vec<PathBuf> = opts
+            .watch
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect();
+        for path in &watch {
             if !path.exists() {
                 continue;
             }
@@ -223,7 +228,7 @@ impl PreviewServer {
                     source,
                 })?;
         }
-        let watched = opts.watch.clone();
+        let watched = watch;
         let debounce = opts.debounce;
         let watch_shared = shared.clone();
         std::thread::Builder::new()
@@ -371,16 +376,24 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     out
 }
 
-/// The real rebuild: reload the config, summarize inbox files that changed,
+/// The real rebuild: reload the config, summarize new or changed inbox files,
 /// and build the upcoming issue (the next slot's date) into `dist/`.
 fn build_site(config_path: &Path, changes: &Changes) -> Result<Site, String> {
     use crate::{build, clean, ingest, summarize};
     let config = Config::load(config_path).map_err(|e| error_chain(&e))?;
-    let changed_inbox: Vec<PathBuf> = changes
-        .iter()
-        .filter(|p| p.starts_with(&config.content.inbox) && p.is_file())
-        .cloned()
-        .collect();
+    // The first build summarizes the whole inbox, later ones only the inbox
+    // files that changed; summaries the editor changed are kept either way.
+    let changed_inbox: Vec<PathBuf> = if changes.is_empty() {
+        ingest::discover(&config.content.inbox).unwrap_or_default()
+    } else {
+        let inbox = std::path::absolute(&config.content.inbox)
+            .unwrap_or_else(|_| config.content.inbox.clone());
+        changes
+            .iter()
+            .filter(|p| p.starts_with(&inbox) && p.is_file())
+            .cloned()
+            .collect()
+    };
     if !changed_inbox.is_empty() {
         let ingested = ingest::ingest_files(&changed_inbox);
         let articles = clean::merge_near_duplicates(ingested.articles);
@@ -464,10 +477,11 @@ fn watch_loop(
     debounce: Duration,
     shared: &Shared,
 ) {
-    // Compare canonical forms: notify reports real paths.
+    // notify reports paths as they were given to it, or resolved through
+    // symlinks on some platforms: accept either spelling.
     let watched: Vec<PathBuf> = watched
         .iter()
-        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .flat_map(|p| [p.clone(), p.canonicalize().unwrap_or_else(|_| p.clone())])
         .collect();
     while let Ok(first) = rx.recv() {
         let mut changes: Vec<PathBuf> = match first {
