@@ -375,3 +375,39 @@ fn chromium_sees_an_open_page_reload_by_itself() {
     let _ = browser.wait();
     server.stop();
 }
+
+#[test]
+fn a_panicking_build_is_shown_as_an_error_page_and_the_watcher_lives_on() {
+    let (_dir, summaries, dist) = project();
+    let inner = rebuild_from(summaries.clone(), dist.clone());
+    let watched = summaries.clone();
+    let server = PreviewServer::start_with(
+        PreviewOptions {
+            host: "127.0.0.1".into(),
+            port: 0,
+            watch: vec![summaries.parent().unwrap().to_path_buf()],
+            debounce: Duration::from_millis(100),
+            on_event: Box::new(|_| {}),
+        },
+        Box::new(move |changes| {
+            let text = std::fs::read_to_string(watched.join("2026-11-24-brent.md")).unwrap();
+            if text.contains("PANIC") {
+                panic!("stage bug");
+            }
+            inner(changes)
+        }),
+    )
+    .unwrap();
+    let addr = server.addr();
+    let file = summaries.join("2026-11-24-brent.md");
+    std::fs::write(&file, "PANIC\n").unwrap();
+    eventually("the panic is shown", || {
+        let (status, page) = get(addr, "/");
+        status == 500 && page.contains("internal error (a bug): stage bug")
+    });
+    std::fs::write(&file, "Brent steadied at $92.00.\n").unwrap();
+    eventually("later edits still rebuild", || {
+        get(addr, "/issues/001/email.html").1.contains("$92.00")
+    });
+    server.stop();
+}

@@ -37,6 +37,12 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         // The address goes to stdout, alone on its line, for scripts and tests.
         println!("{}", server.url());
         eprintln!("preview: serving on {} (Ctrl-C to stop)", server.url());
+        if !server.addr().ip().is_loopback() {
+            eprintln!(
+                "preview: warning: listening on {}, so other machines can reach it",
+                server.addr().ip()
+            );
+        }
     })
     .context("running the preview")?;
     Ok(0)
