@@ -112,17 +112,18 @@ impl Shared {
         let started = Instant::now();
         // A panic in a stage is a bug, but it must not take the watcher down
         // and leave the browser on a stale page: show it like a build error.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            (self.rebuild)(changes)
-        }))
-        .unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(format!("the build stopped on an internal error (a bug): {what}"))
-        });
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.rebuild)(changes)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(format!(
+                        "the build stopped on an internal error (a bug): {what}"
+                    ))
+                });
         let event = {
             let mut state = self.lock();
             state.generation += 1;

@@ -153,4 +153,19 @@ mod tests {
             assert!(resolve(&root, "/link.txt").is_none());
         }
     }
+
+    proptest::proptest! {
+        /// Whatever the target, the segments it yields can only name
+        /// something below the root.
+        #[test]
+        fn segments_never_climb(target in "/[a-z./%\\\\:0-9A-F]{0,24}") {
+            if let Some(segments) = safe_segments(&target) {
+                for segment in segments {
+                    proptest::prop_assert!(!segment.is_empty());
+                    proptest::prop_assert!(segment != "." && segment != "..");
+                    proptest::prop_assert!(!segment.contains(['/', '\\', '\0', ':']));
+                }
+            }
+        }
+    }
 }

@@ -42,6 +42,14 @@ impl Stopper {
         self.wake.notify_all();
     }
 
+    /// Blocks until a stop is requested.
+    pub fn wait(&self) {
+        let mut stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        while !*stopped {
+            stopped = self.wake.wait(stopped).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
     pub fn is_stopped(&self) -> bool {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -70,7 +78,9 @@ impl Stopper {
 }
 
 /// Turns SIGTERM and SIGINT (Ctrl-C) into a stop request, on a background
-/// thread, for the life of the process.
+/// thread, for the life of the process. A second signal means "now": the
+/// process exits at once with 130, leaving the ledger to report any message
+/// that was mid-delivery as ambiguous.
 pub fn stop_on_signals(stopper: Arc<Stopper>) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -91,15 +101,20 @@ pub fn stop_on_signals(stopper: Arc<Stopper>) -> std::io::Result<()> {
         .name("newsletter-signals".into())
         .spawn(move || {
             runtime.block_on(async move {
-                #[cfg(unix)]
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
+                for round in 0..2 {
+                    #[cfg(unix)]
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                    #[cfg(not(unix))]
+                    let _ = tokio::signal::ctrl_c().await;
+                    if round == 0 {
+                        stopper.stop();
+                    }
                 }
-                #[cfg(not(unix))]
-                let _ = tokio::signal::ctrl_c().await;
+                std::process::exit(130);
             });
-            stopper.stop();
         })?;
     Ok(())
 }
