@@ -80,6 +80,7 @@ impl Ledger {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
 

@@ -123,6 +123,18 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
+/// Brings a `runs` table made by an earlier version up to date (the
+/// `trigger` column came later); run after the schema is created.
+pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let has_trigger: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'trigger'")?
+        .exists([])?;
+    if !has_trigger {
+        conn.execute_batch("ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'slot'")?;
+    }
+    Ok(())
+}
+
 const COLUMNS: &str = "slot, status, trigger, issue, started_at, finished_at, detail";
 
 impl Ledger {
@@ -265,5 +277,26 @@ mod tests {
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].status, RunStatus::Skipped);
         assert_eq!(runs[1].slot, slot.with_timezone(&Utc));
+    }
+
+    #[test]
+    fn an_older_runs_table_gains_the_trigger_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE runs (slot TEXT PRIMARY KEY, status TEXT NOT NULL, issue INTEGER,
+                 started_at TEXT NOT NULL, finished_at TEXT, detail TEXT);
+                 INSERT INTO runs VALUES ('2026-11-19T07:00:00Z', 'done', 1, 'x', 'y', NULL);",
+            )
+            .unwrap();
+        }
+        let ledger = Ledger::open(&path).unwrap();
+        let old = ledger.run_for_slot(&at("2026-11-19T07:00:00Z")).unwrap().unwrap();
+        assert_eq!((old.status, old.trigger.as_str()), (RunStatus::Done, "slot"));
+        ledger
+            .begin_run(&at("2026-11-24T07:00:00Z"), RunTrigger::Daemon, Utc::now())
+            .unwrap();
     }
 }
