@@ -411,3 +411,28 @@ fn a_panicking_build_is_shown_as_an_error_page_and_the_watcher_lives_on() {
     });
     server.stop();
 }
+
+#[test]
+fn a_folder_without_its_slash_redirects_within_the_site() {
+    let (_dir, summaries, dist) = project();
+    let server = start(&summaries, &dist);
+    let addr = server.addr();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /issues/001 HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        addr.port()
+    )
+    .unwrap();
+    let mut head = String::new();
+    let _ = stream.read_to_string(&mut head);
+    assert!(
+        head.starts_with("HTTP/1.1 301") || head.starts_with("HTTP/1.0 301"),
+        "{head}"
+    );
+    assert!(head.contains("Location: /issues/001/\r\n"), "{head}");
+    let (status, page) = get(addr, "/issues/001/");
+    assert_eq!(status, 200);
+    assert!(page.contains("$91.20"));
+    server.stop();
+}

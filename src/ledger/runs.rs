@@ -293,8 +293,14 @@ mod tests {
             .unwrap();
         }
         let ledger = Ledger::open(&path).unwrap();
-        let old = ledger.run_for_slot(&at("2026-11-19T07:00:00Z")).unwrap().unwrap();
-        assert_eq!((old.status, old.trigger.as_str()), (RunStatus::Done, "slot"));
+        let old = ledger
+            .run_for_slot(&at("2026-11-19T07:00:00Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (old.status, old.trigger.as_str()),
+            (RunStatus::Done, "slot")
+        );
         ledger
             .begin_run(&at("2026-11-24T07:00:00Z"), RunTrigger::Daemon, Utc::now())
             .unwrap();

@@ -524,9 +524,11 @@ fn watch_loop(
 const POLL_WAIT: Duration = Duration::from_secs(25);
 
 fn header(name: &str, value: &str) -> tiny_http::Header {
-    // Names and values here are fixed ASCII, never from the request.
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|_| tiny_http::Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap())
+    // Names are fixed; values are fixed or a path that passed `safe_segments`,
+    // which tiny_http accepts (it refuses only non-ASCII bytes).
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|()| {
+        tiny_http::Header::from_bytes(name.as_bytes(), &b""[..]).expect("an ASCII header name")
+    })
 }
 
 fn respond(request: tiny_http::Request, status: u16, content_type: &str, body: Vec<u8>) {
@@ -609,11 +611,8 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
     };
 
     // While the last build is broken, every page shows why (and reloads once fixed).
-    let wants_page = path == "/"
-        || path.ends_with('/')
-        || path.starts_with("/_preview/")
-        || path.ends_with(".html")
-        || path.ends_with(".htm");
+    let last = path.rsplit('/').next().unwrap_or("");
+    let wants_page = !last.contains('.') || last.ends_with(".html") || last.ends_with(".htm");
     if let Some(message) = error.filter(|_| wants_page) {
         return html(
             request,
@@ -646,6 +645,22 @@ fn handle(request: tiny_http::Request, shared: &Shared) {
             b"not built\n".to_vec(),
         );
     };
+    // A folder without its slash: redirect, so the page's relative links work.
+    if !path.ends_with('/') {
+        if let Some(segments) = paths::safe_segments(&target) {
+            if segments
+                .iter()
+                .fold(site.root.clone(), |p, s| p.join(s))
+                .is_dir()
+            {
+                let response = tiny_http::Response::from_data(Vec::new())
+                    .with_status_code(301)
+                    .with_header(header("Location", &paths::folder_url(&segments)));
+                let _ = request.respond(response);
+                return;
+            }
+        }
+    }
     let Some(file) = paths::resolve(&site.root, &target) else {
         return respond(
             request,

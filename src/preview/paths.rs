@@ -53,6 +53,23 @@ pub fn safe_segments(target: &str) -> Option<Vec<String>> {
     Some(segments)
 }
 
+/// `/a/b/` for segments `["a", "b"]`, percent-encoding all but unreserved
+/// characters (so it is never `//host`, and always plain ASCII).
+pub fn folder_url(segments: &[String]) -> String {
+    let mut out = String::from("/");
+    for segment in segments {
+        for b in segment.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out.push('/');
+    }
+    out
+}
+
 /// The file under `root` that `target` names (a folder means its
 /// `index.html`), or `None` if it does not exist or would leave `root`.
 pub fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
