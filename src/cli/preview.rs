@@ -5,9 +5,11 @@ use newsletter::preview::{self, PreviewEvent};
 
 /// Build the issue, serve it locally, rebuild on every change and reload the browser.
 ///
-/// Watches content/, templates/ and the config file. Open the printed
+/// Builds the upcoming issue (the date of the next schedule slot) into dist/
+/// and watches content/, templates/ and the config file. Open the printed
 /// address: its front page links the email at desktop width, the email on a
-/// phone, the plain-text part, the web version and the archive.
+/// phone, the plain-text part, the web version and the archive. A build
+/// error is shown in the browser, and the page reloads once it is fixed.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Port to listen on (0 picks a free one).
