@@ -96,6 +96,17 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 Some(SummarizeError::BadFile { .. })
             )
             || cause.is::<newsletter::render::RenderError>()
+            || matches!(
+                cause.downcast_ref::<newsletter::schedule::ScheduleError>(),
+                Some(
+                    newsletter::schedule::ScheduleError::BadCron { .. }
+                        | newsletter::schedule::ScheduleError::NotExpressible { .. }
+                )
+            )
+            || matches!(
+                cause.downcast_ref::<newsletter::preview::PreviewError>(),
+                Some(newsletter::preview::PreviewError::BadHost { .. })
+            )
         {
             return 2;
         }

@@ -2,12 +2,14 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
+use newsletter::schedule::daemon::{self, Stopper};
 use newsletter::schedule::{self, RunOptions, RunOutcome};
 
 /// One scheduled cycle: summarize, build and send the current slot's issue.
 ///
 /// This is what cron or a systemd timer calls. It does nothing if the
-/// current slot already ran, unless --now.
+/// current slot already ran, unless --now. A slot missed by more than
+/// [schedule] grace_minutes is recorded as skipped instead of sent late.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Run even if this slot already ran (and even between slots).
@@ -28,19 +30,50 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let opts = RunOptions {
         at: args.at,
         now: args.now,
+        daemon: false,
     };
-    match schedule::run_cycle(&config, &opts).context("running the scheduled cycle")? {
-        RunOutcome::AlreadyRan { slot } => {
+    // SIGTERM (systemd stopping the unit) or Ctrl-C must not cut a send in
+    // half: the cycle finishes first. A second signal exits at once.
+    let stopper = Stopper::new();
+    daemon::stop_on_signals(stopper.clone()).context("listening for SIGTERM and SIGINT")?;
+    let watcher = stopper.clone();
+    std::thread::spawn(move || {
+        watcher.wait();
+        eprintln!("run: stop requested; finishing this cycle first (signal again to quit now)");
+    });
+    let outcome = schedule::run_cycle(&config, &opts).context("running the scheduled cycle")?;
+    Ok(report_outcome(&outcome))
+}
+
+/// Prints what a cycle did; returns the exit code it calls for.
+pub fn report_outcome(outcome: &RunOutcome) -> i32 {
+    match outcome {
+        RunOutcome::AlreadyRan { slot, status } => {
             eprintln!(
-                "run: the slot {} already ran; nothing to do (use --now to run anyway)",
+                "run: the slot {} already ran ({status}); nothing to do (use --now to run anyway)",
                 slot.to_rfc3339()
             );
+            0
+        }
+        RunOutcome::Missed {
+            slot,
+            late_minutes,
+            grace_minutes,
+        } => {
+            eprintln!(
+                "run: the slot {} was missed by {late_minutes} minutes, more than [schedule] grace_minutes = {grace_minutes}; recorded as skipped, nothing sent (use --now to send anyway)",
+                slot.to_rfc3339()
+            );
+            0
         }
         RunOutcome::Ran {
             slot,
             issue,
             report,
+            problems,
         } => {
+            super::report_problems(problems);
+            super::report_problems(&report.problems);
             eprintln!(
                 "run: slot {}: issue {issue}: {} sent, {} failed, {} skipped, {} ambiguous",
                 slot.to_rfc3339(),
@@ -50,9 +83,10 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
                 report.ambiguous
             );
             if report.failed > 0 {
-                return Ok(1);
+                1
+            } else {
+                0
             }
         }
     }
-    Ok(0)
 }

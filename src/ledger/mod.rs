@@ -12,6 +12,9 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use thiserror::Error;
 
+mod runs;
+pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
+
 #[derive(Debug, Error)]
 pub enum LedgerError {
     #[error("{path}: cannot open the ledger: {source}\n  hint: check the [paths] state folder is writable")]
@@ -33,7 +36,8 @@ CREATE TABLE IF NOT EXISTS issues (
 );
 CREATE TABLE IF NOT EXISTS runs (
     slot        TEXT PRIMARY KEY,
-    status      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'skipped')),
+    trigger     TEXT NOT NULL DEFAULT 'slot',
     issue       INTEGER,
     started_at  TEXT NOT NULL,
     finished_at TEXT,
@@ -76,6 +80,7 @@ impl Ledger {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
 

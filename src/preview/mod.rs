@@ -1,0 +1,702 @@
+//! `newsletter preview`: build, serve `dist/` on localhost, rebuild on change
+//! and reload the browser, as `zola serve` does.
+//!
+//! Three parts share one [`Shared`] state: the HTTP server (a thread per
+//! request, so a waiting long-poll never blocks a page), the watcher (notify
+//! events, debounced, then one rebuild), and the rebuild itself, which is a
+//! plain function so that tests can drive the server with their own site.
+//! Every successful or failed rebuild bumps a generation number; the reload
+//! script in each served page long-polls for a newer one and reloads.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+use thiserror::Error;
+
+use crate::config::Config;
+
+pub mod pages;
+pub mod paths;
+
+#[derive(Debug, Error)]
+pub enum PreviewError {
+    #[error("--host {host:?}: {message}")]
+    BadHost { host: String, message: String },
+    #[error("cannot listen on {addr}: {message}\n  hint: another program may be using the port; pass another --port, or --port 0 for any free one")]
+    Bind { addr: String, message: String },
+    #[error("{path}: cannot watch for changes: {source}")]
+    Watch {
+        path: PathBuf,
+        #[source]
+        source: notify::Error,
+    },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// The built issue the views show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueView {
+    pub number: u32,
+    pub subject: String,
+    /// The issue's folder relative to the site root, with `/`: `issues/001`.
+    pub rel_dir: String,
+}
+
+/// What a rebuild produced: the folder to serve and the issue in it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub root: PathBuf,
+    pub issue: Option<IssueView>,
+}
+
+/// Paths that changed since the last rebuild (empty for the first build).
+pub type Changes = [PathBuf];
+
+/// Rebuilds the site; an `Err` is the message shown on the error page.
+pub type RebuildFn = dyn Fn(&Changes) -> Result<Site, String> + Send + Sync;
+
+/// What the preview is doing, for its log.
+#[derive(Debug, Clone)]
+pub enum PreviewEvent {
+    Rebuilt {
+        generation: u64,
+        issue: Option<IssueView>,
+        took: Duration,
+    },
+    BuildFailed {
+        generation: u64,
+        message: String,
+    },
+}
+
+/// Where to listen and what to watch.
+pub struct PreviewOptions {
+    pub host: String,
+    pub port: u16,
+    /// Folders (watched recursively) and files to rebuild on.
+    pub watch: Vec<PathBuf>,
+    /// How long the files must stay quiet before a rebuild starts.
+    pub debounce: Duration,
+    pub on_event: Box<dyn Fn(PreviewEvent) + Send + Sync>,
+}
+
+struct BuildState {
+    generation: u64,
+    /// The last site that built, kept so that non-HTML files stay available.
+    site: Option<Site>,
+    /// The error of the last build, if it failed.
+    error: Option<String>,
+}
+
+struct Shared {
+    state: Mutex<BuildState>,
+    changed: Condvar,
+    rebuild: Box<RebuildFn>,
+    on_event: Box<dyn Fn(PreviewEvent) + Send + Sync>,
+    /// Whether to insist on a localhost Host header (bound to loopback),
+    /// which stops other web sites reaching the preview by DNS rebinding.
+    loopback: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BuildState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run_rebuild(&self, changes: &Changes) {
+        let started = Instant::now();
+        // A panic in a stage is a bug, but it must not take the watcher down
+        // and leave the browser on a stale page: show it like a build error.
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.rebuild)(changes)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(format!(
+                        "the build stopped on an internal error (a bug): {what}"
+                    ))
+                });
+        let event = {
+            let mut state = self.lock();
+            state.generation += 1;
+            let generation = state.generation;
+            let event = match result {
+                Ok(site) => {
+                    let issue = site.issue.clone();
+                    state.site = Some(site);
+                    state.error = None;
+                    PreviewEvent::Rebuilt {
+                        generation,
+                        issue,
+                        took: started.elapsed(),
+                    }
+                }
+                Err(message) => {
+                    state.error = Some(message.clone());
+                    PreviewEvent::BuildFailed {
+                        generation,
+                        message,
+                    }
+                }
+            };
+            self.changed.notify_all();
+            event
+        };
+        (self.on_event)(event);
+    }
+}
+
+/// A running preview; dropping it does not stop it, [`PreviewServer::stop`] does.
+pub struct PreviewServer {
+    addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    shared: Arc<Shared>,
+    accept: Option<std::thread::JoinHandle<()>>,
+    _watcher: Option<notify::RecommendedWatcher>,
+    stop_watch: Option<mpsc::Sender<notify::Result<notify::Event>>>,
+}
+
+impl PreviewServer {
+    /// Builds once, starts serving on `opts.host:opts.port`, and rebuilds on
+    /// every change under `opts.watch`.
+    pub fn start_with(
+        opts: PreviewOptions,
+        rebuild: Box<RebuildFn>,
+    ) -> Result<PreviewServer, PreviewError> {
+        let addr = (opts.host.as_str(), opts.port)
+            .to_socket_addrs()
+            .map_err(|e| PreviewError::BadHost {
+                host: opts.host.clone(),
+                message: e.to_string(),
+            })?
+            .next()
+            .ok_or_else(|| PreviewError::BadHost {
+                host: opts.host.clone(),
+                message: "resolves to no address".into(),
+            })?;
+        let server = tiny_http::Server::http(addr).map_err(|e| PreviewError::Bind {
+            addr: addr.to_string(),
+            message: e.to_string(),
+        })?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| PreviewError::Bind {
+                addr: addr.to_string(),
+                message: "not an IP listener".into(),
+            })?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(BuildState {
+                generation: 0,
+                site: None,
+                error: None,
+            }),
+            changed: Condvar::new(),
+            rebuild,
+            on_event: opts.on_event,
+            loopback: addr.ip().is_loopback(),
+        });
+        shared.run_rebuild(&[]);
+
+        let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
+        let mut watcher =
+            notify::recommended_watcher(tx.clone()).map_err(|source| PreviewError::Watch {
+                path: PathBuf::from("."),
+                source,
+            })?;
+        let watch: Vec<PathBuf> = opts
+            .watch
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect();
+        for path in &watch {
+            if !path.exists() {
+                continue;
+            }
+            let mode = if path.is_dir() {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            // A file is watched through its folder: editors save by renaming
+            // a new file over the old, which ends a watch on the file itself.
+            let (target, mode) = match (path.is_file(), path.parent()) {
+                (true, Some(parent)) if !parent.as_os_str().is_empty() => {
+                    (parent.to_path_buf(), RecursiveMode::NonRecursive)
+                }
+                _ => (path.clone(), mode),
+            };
+            watcher
+                .watch(&target, mode)
+                .map_err(|source| PreviewError::Watch {
+                    path: target.clone(),
+                    source,
+                })?;
+        }
+        let watched = watch;
+        let debounce = opts.debounce;
+        let watch_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("preview-watch".into())
+            .spawn(move || watch_loop(rx, &watched, debounce, &watch_shared))
+            .map_err(|e| PreviewError::Bind {
+                addr: addr.to_string(),
+                message: e.to_string(),
+            })?;
+
+        let server = Arc::new(server);
+        let accept_server = server.clone();
+        let accept_shared = shared.clone();
+        let accept = std::thread::Builder::new()
+            .name("preview-http".into())
+            .spawn(move || {
+                for request in accept_server.incoming_requests() {
+                    let shared = accept_shared.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("preview-request".into())
+                        .spawn(move || handle(request, &shared));
+                }
+            })
+            .map_err(|e| PreviewError::Bind {
+                addr: addr.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(PreviewServer {
+            addr,
+            server,
+            shared,
+            accept: Some(accept),
+            _watcher: Some(watcher),
+            stop_watch: Some(tx),
+        })
+    }
+
+    /// The preview of the project whose config is at `config_path`: builds
+    /// the upcoming issue with [`crate::build::build_issue`], and watches
+    /// content/, templates/ and the config file.
+    pub fn start(
+        config_path: &Path,
+        host: &str,
+        port: u16,
+        on_event: Box<dyn Fn(PreviewEvent) + Send + Sync>,
+    ) -> Result<PreviewServer, PreviewError> {
+        let config = Config::load(config_path)?;
+        let content = common_folder(&config.content.inbox, &config.content.summaries);
+        let watch = vec![
+            content,
+            config.content.data.clone(),
+            config.content.intro.clone(),
+            config.paths.templates.clone(),
+            config_path.to_path_buf(),
+        ];
+        let config_path = config_path.to_path_buf();
+        let rebuild = move |changes: &Changes| build_site(&config_path, changes);
+        PreviewServer::start_with(
+            PreviewOptions {
+                host: host.to_string(),
+                port,
+                watch,
+                debounce: Duration::from_millis(200),
+                on_event,
+            },
+            Box::new(rebuild),
+        )
+    }
+
+    /// The address it listens on (with the real port when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://addr/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The number of builds so far (successful or not).
+    pub fn generation(&self) -> u64 {
+        self.shared.lock().generation
+    }
+
+    /// Serves until the process ends.
+    pub fn wait(mut self) {
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+    }
+
+    /// Stops listening and watching.
+    pub fn stop(mut self) {
+        self.server.unblock();
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+        self._watcher = None;
+        self.stop_watch = None;
+    }
+}
+
+/// Serves the preview until interrupted.
+pub fn serve(
+    config_path: &Path,
+    host: &str,
+    port: u16,
+    on_event: Box<dyn Fn(PreviewEvent) + Send + Sync>,
+    on_ready: impl FnOnce(&PreviewServer),
+) -> Result<(), PreviewError> {
+    let server = PreviewServer::start(config_path, host, port, on_event)?;
+    on_ready(&server);
+    server.wait();
+    Ok(())
+}
+
+/// The folder holding both the inbox and the summaries (normally content/).
+fn common_folder(a: &Path, b: &Path) -> PathBuf {
+    let mut common = PathBuf::new();
+    for (x, y) in a.components().zip(b.components()) {
+        if x != y {
+            break;
+        }
+        common.push(x);
+    }
+    if common.as_os_str().is_empty() {
+        a.to_path_buf()
+    } else {
+        common
+    }
+}
+
+/// A readable message for an error and its causes.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+/// The real rebuild: reload the config, summarize new or changed inbox files,
+/// and build the upcoming issue (the next slot's date) into `dist/`.
+fn build_site(config_path: &Path, changes: &Changes) -> Result<Site, String> {
+    use crate::{build, clean, ingest, summarize};
+    let config = Config::load(config_path).map_err(|e| error_chain(&e))?;
+    // The first build summarizes the whole inbox, later ones only the inbox
+    // files that changed; summaries the editor changed are kept either way.
+    let changed_inbox: Vec<PathBuf> = if changes.is_empty() {
+        ingest::discover(&config.content.inbox).unwrap_or_default()
+    } else {
+        let inbox = std::path::absolute(&config.content.inbox)
+            .unwrap_or_else(|_| config.content.inbox.clone());
+        changes
+            .iter()
+            .filter(|p| p.starts_with(&inbox) && p.is_file())
+            .cloned()
+            .collect()
+    };
+    if !changed_inbox.is_empty() {
+        let ingested = ingest::ingest_files(&changed_inbox);
+        let articles = clean::merge_near_duplicates(ingested.articles);
+        summarize::write_summaries(
+            &articles,
+            &config.content.summaries,
+            &summarize::SummaryOptions::from(&config.summary),
+            false,
+            chrono::Utc::now().fixed_offset(),
+        )
+        .map_err(|e| error_chain(&e))?;
+    }
+    let schedule = crate::schedule::Schedule::from_config(&config).map_err(|e| error_chain(&e))?;
+    let now = chrono::Utc::now();
+    let date = schedule
+        .next_slot(&now)
+        .map(|slot| schedule.issue_date(&slot))
+        .unwrap_or_else(|| now.with_timezone(&schedule.timezone).date_naive());
+    let built = build::build_issue(&config, date).map_err(|e| error_chain(&e))?;
+    let rel_dir = built
+        .dir
+        .strip_prefix(&config.paths.dist)
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_else(|_| format!("issues/{:03}", built.number));
+    Ok(Site {
+        root: config.paths.dist.clone(),
+        issue: Some(IssueView {
+            number: built.number,
+            subject: built.subject,
+            rel_dir,
+        }),
+    })
+}
+
+/// Whether a file-system event should trigger a rebuild.
+fn relevant(event: &notify::Event, watched: &[PathBuf]) -> Vec<PathBuf> {
+    use notify::event::{AccessKind, AccessMode, EventKind};
+    match event.kind {
+        // Reads (the build reading templates) must not trigger builds.
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
+        EventKind::Access(_) => return Vec::new(),
+        _ => {}
+    }
+    event
+        .paths
+        .iter()
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Temporaries of write_atomic and editors' swap and backup files.
+            let noise = name.contains(".tmp-")
+                || name.ends_with('~')
+                || name.ends_with(".swp")
+                || name.ends_with(".swx")
+                || name.starts_with(".#")
+                || name == "4913";
+            // A watched file is watched through its folder: other files there do not count.
+            let wanted = watched.iter().any(|w| {
+                if w.is_dir() {
+                    p.starts_with(w)
+                } else {
+                    *p == w
+                }
+            });
+            !noise && wanted
+        })
+        .cloned()
+        .collect()
+}
+
+fn watch_loop(
+    rx: mpsc::Receiver<notify::Result<notify::Event>>,
+    watched: &[PathBuf],
+    debounce: Duration,
+    shared: &Shared,
+) {
+    // notify reports paths as they were given to it, or resolved through
+    // symlinks on some platforms: accept either spelling.
+    let watched: Vec<PathBuf> = watched
+        .iter()
+        .flat_map(|p| [p.clone(), p.canonicalize().unwrap_or_else(|_| p.clone())])
+        .collect();
+    while let Ok(first) = rx.recv() {
+        let mut changes: Vec<PathBuf> = match first {
+            Ok(event) => relevant(&event, &watched),
+            Err(_) => Vec::new(),
+        };
+        if changes.is_empty() {
+            continue;
+        }
+        // Debounce: wait until the files have been quiet for `debounce`
+        // (an editor's save, or a burst of summaries, is one rebuild).
+        loop {
+            match rx.recv_timeout(debounce) {
+                Ok(Ok(event)) => changes.extend(relevant(&event, &watched)),
+                Ok(Err(_)) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        changes.sort();
+        changes.dedup();
+        shared.run_rebuild(&changes);
+    }
+}
+
+/// Longest a long-poll waits before answering "no change".
+const POLL_WAIT: Duration = Duration::from_secs(25);
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    // Names are fixed; values are fixed or a path that passed `safe_segments`,
+    // which tiny_http accepts (it refuses only non-ASCII bytes).
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|()| {
+        tiny_http::Header::from_bytes(name.as_bytes(), &b""[..]).expect("an ASCII header name")
+    })
+}
+
+fn respond(request: tiny_http::Request, status: u16, content_type: &str, body: Vec<u8>) {
+    let response = tiny_http::Response::from_data(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("X-Content-Type-Options", "nosniff"));
+    let _ = request.respond(response);
+}
+
+fn host_allowed(request: &tiny_http::Request) -> bool {
+    let Some(host) = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_ascii_lowercase())
+    else {
+        return true;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "::1") || name.starts_with("127.")
+}
+
+fn handle(request: tiny_http::Request, shared: &Shared) {
+    if !matches!(
+        request.method(),
+        tiny_http::Method::Get | tiny_http::Method::Head
+    ) {
+        return respond(
+            request,
+            405,
+            "text/plain; charset=utf-8",
+            b"GET only\n".to_vec(),
+        );
+    }
+    if shared.loopback && !host_allowed(&request) {
+        return respond(
+            request,
+            403,
+            "text/plain; charset=utf-8",
+            b"the preview answers only to localhost\n".to_vec(),
+        );
+    }
+    let target = request.url().to_string();
+    let path = paths::target_path(&target).to_string();
+
+    if path == pages::POLL_PATH {
+        let since: u64 = target
+            .split_once("since=")
+            .and_then(|(_, v)| v.split('&').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let state = shared.lock();
+        let (state, _) = shared
+            .changed
+            .wait_timeout_while(state, POLL_WAIT, |s| s.generation == since)
+            .unwrap_or_else(|e| e.into_inner());
+        let body = format!("{{\"generation\":{}}}", state.generation);
+        drop(state);
+        return respond(request, 200, "application/json", body.into_bytes());
+    }
+
+    let (generation, site, error) = {
+        let state = shared.lock();
+        (state.generation, state.site.clone(), state.error.clone())
+    };
+    let issue = site.as_ref().and_then(|s| s.issue.clone());
+    let html = |request, status, page: String| {
+        respond(
+            request,
+            status,
+            "text/html; charset=utf-8",
+            page.into_bytes(),
+        )
+    };
+
+    // While the last build is broken, every page shows why (and reloads once fixed).
+    let last = path.rsplit('/').next().unwrap_or("");
+    let wants_page = !last.contains('.') || last.ends_with(".html") || last.ends_with(".htm");
+    if let Some(message) = error.filter(|_| wants_page) {
+        return html(
+            request,
+            500,
+            pages::build_error(&message, issue.as_ref(), generation),
+        );
+    }
+    if path == "/" || path == "/_preview/" {
+        return html(request, 200, pages::front(issue.as_ref(), generation));
+    }
+    if let Some(view) = path.strip_prefix("/_preview/") {
+        return match issue
+            .as_ref()
+            .and_then(|issue| pages::framed(issue, view, generation))
+        {
+            Some(page) => html(request, 200, page),
+            None => respond(
+                request,
+                404,
+                "text/plain; charset=utf-8",
+                b"not found\n".to_vec(),
+            ),
+        };
+    }
+    let Some(site) = site else {
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not built\n".to_vec(),
+        );
+    };
+    // A folder without its slash: redirect, so the page's relative links work.
+    if !path.ends_with('/') {
+        if let Some(segments) = paths::safe_segments(&target) {
+            if segments
+                .iter()
+                .fold(site.root.clone(), |p, s| p.join(s))
+                .is_dir()
+            {
+                let response = tiny_http::Response::from_data(Vec::new())
+                    .with_status_code(301)
+                    .with_header(header("Location", &paths::folder_url(&segments)));
+                let _ = request.respond(response);
+                return;
+            }
+        }
+    }
+    let Some(file) = paths::resolve(&site.root, &target) else {
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not found\n".to_vec(),
+        );
+    };
+    let Ok(bytes) = std::fs::read(&file) else {
+        return respond(
+            request,
+            404,
+            "text/plain; charset=utf-8",
+            b"not found\n".to_vec(),
+        );
+    };
+    let content_type = paths::content_type(&file);
+    if content_type.starts_with("text/html") {
+        let page = pages::inject(&String::from_utf8_lossy(&bytes), generation);
+        return html(request, 200, page);
+    }
+    respond(request, 200, content_type, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_folder_is_the_common_parent() {
+        assert_eq!(
+            common_folder(
+                Path::new("/p/content/inbox"),
+                Path::new("/p/content/summaries")
+            ),
+            Path::new("/p/content")
+        );
+    }
+}
