@@ -101,7 +101,7 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
             texts.push(sentence);
         }
     }
-    let weights = score::Weights::from_env_for_tuning();
+    let weights = score::Weights::default();
     let scored = score::score(&texts, &weights);
     let picked = score::select(&scored, opts.sentences, &weights);
     let sentences: Vec<String> = picked.iter().map(|&i| texts[i].to_string()).collect();

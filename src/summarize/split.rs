@@ -41,6 +41,11 @@ const GLUED_STARTERS: &[&str] = &[
     "Her",
     "Their",
     "Its",
+    "It",
+    "The",
+    "In",
+    "This",
+    "There",
     "But",
     "However",
     "Meanwhile",
@@ -286,7 +291,11 @@ fn glued_caption(text: &str, chars: &[(usize, char)], space: usize) -> Option<us
         }
         // Needs a long quotation, not a nickname or a title in quotes.
         let rest = &text[at..];
-        let close = rest.find(['’', '”'])?;
+        // The closing mark, not an apostrophe inside a word ("I’d").
+        let close = rest.char_indices().skip(1).find_map(|(k, c)| {
+            let next = rest[k + c.len_utf8()..].chars().next();
+            (matches!(c, '’' | '”') && !next.is_some_and(char::is_alphanumeric)).then_some(k)
+        })?;
         let words = rest[..close].split_whitespace().count();
         return (words >= 6).then_some(at);
     }
@@ -305,10 +314,69 @@ fn glued_caption(text: &str, chars: &[(usize, char)], space: usize) -> Option<us
 
 /// Words after which an opening quote or a capital is normal mid-sentence.
 const QUOTE_INTRO: &[&str] = &[
-    "said", "says", "say", "told", "added", "asked", "called", "named", "dubbed", "wrote", "write",
-    "writes", "the", "a", "an", "of", "as", "and", "or", "to", "was", "is", "be", "that", "than",
-    "like", "word", "words", "phrase", "term", "titled", "entitled", "read", "reads", "reading",
-    "by", "from", "with", "for", "in", "on", "at", "about", "than",
+    "said",
+    "says",
+    "say",
+    "told",
+    "added",
+    "asked",
+    "called",
+    "named",
+    "dubbed",
+    "wrote",
+    "write",
+    "writes",
+    "the",
+    "a",
+    "an",
+    "of",
+    "as",
+    "and",
+    "or",
+    "to",
+    "was",
+    "is",
+    "be",
+    "that",
+    "than",
+    "like",
+    "word",
+    "words",
+    "phrase",
+    "term",
+    "titled",
+    "entitled",
+    "read",
+    "reads",
+    "reading",
+    "by",
+    "from",
+    "with",
+    "for",
+    "in",
+    "on",
+    "at",
+    "about",
+    "into",
+    "onto",
+    "via",
+    "see",
+    "saw",
+    "watch",
+    "watched",
+    "starred",
+    "starring",
+    "joined",
+    "left",
+    "host",
+    "hosts",
+    "hosted",
+    "presents",
+    "presented",
+    "edited",
+    "edits",
+    "edit",
+    "publisher",
 ];
 
 fn previous_word<'a>(text: &'a str, chars: &[(usize, char)], space: usize) -> &'a str {
