@@ -111,16 +111,24 @@ fn find_figures(sentence: &str) -> Vec<Found> {
                 .1
                 .trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’'])
                 .to_lowercase();
+            if word == "per" {
+                // "2.4 per cent" is a percentage; "$15.80 per million British
+                // thermal units" is a price whose unit belongs in the label.
+                let next = tokens.get(j + 1).map(|&(_, t)| {
+                    t.trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’'])
+                        .to_lowercase()
+                });
+                if next.as_deref() == Some("cent") {
+                    unit = true;
+                    let (a, t) = tokens[j + 1];
+                    end = a + t.len();
+                    j += 2;
+                }
+                break;
+            }
             if SCALES.contains(&word.as_str()) || UNITS.contains(&word.as_str()) {
                 unit = true;
                 end = tokens[j].0 + tokens[j].1.len();
-                if word == "per" {
-                    // "per cent" / "per barrel": take the next word too.
-                    if let Some(&(a, t)) = tokens.get(j + 1) {
-                        end = a + t.len();
-                        j += 1;
-                    }
-                }
                 j += 1;
             } else {
                 break;
@@ -366,6 +374,10 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(values("The deal is worth £4bn."), ["£4bn"]);
+        assert_eq!(
+            values("LNG rose to $15.80 per million British thermal units, or 13.5mn tonnes."),
+            ["$15.80", "13.5mn tonnes"]
+        );
     }
 
     #[test]

@@ -151,12 +151,12 @@ pub fn slug(title: &str) -> String {
 /// it reads as text, never as Markdown or HTML; [`SummaryDoc::sections`]
 /// reads this layout back.
 pub fn render_body(article: &CleanArticle, summary: &Summary) -> String {
-    let mut out = escape_md(&summary.standfirst);
+    let mut out = escape_md(&balance_quotes(&summary.standfirst));
     if !summary.key_points.is_empty() {
         out.push_str("\n\n");
         for point in &summary.key_points {
             out.push_str("- ");
-            out.push_str(&escape_md(point));
+            out.push_str(&escape_md(&balance_quotes(point)));
             out.push('\n');
         }
     }
@@ -195,6 +195,29 @@ pub fn render_body(article: &CleanArticle, summary: &Summary) -> String {
     out.trim().to_string()
 }
 
+/// A sentence cut from a quotation that runs over several sentences has
+/// only one of its quote marks; add the missing one so the point reads as a
+/// quote. Only double quotes: a lone ’ is usually an apostrophe.
+pub fn balance_quotes(sentence: &str) -> String {
+    let opens = sentence.matches('“').count();
+    let closes = sentence.matches('”').count();
+    let straight = sentence.matches('"').count();
+    let mut out = sentence.to_string();
+    if closes > opens {
+        out.insert(0, '“');
+    } else if opens > closes {
+        out.push('”');
+    } else if straight % 2 == 1 {
+        // Which end is missing: a mark at the start opens, anywhere else closes.
+        if sentence.starts_with('"') {
+            out.push('"');
+        } else {
+            out.insert(0, '"');
+        }
+    }
+    out
+}
+
 /// Backslash-escapes the characters that would make article text into
 /// Markdown emphasis, links, code or HTML.
 pub fn escape_md(text: &str) -> String {
@@ -214,4 +237,19 @@ pub fn escape_md(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balance_quotes as b;
+
+    #[test]
+    fn quote_marks_are_balanced_for_display() {
+        assert_eq!(b("“Prices will rise."), "“Prices will rise.”");
+        assert_eq!(b("We are ready,” she said."), "“We are ready,” she said.");
+        assert_eq!(b("Not many are left.\""), "\"Not many are left.\"");
+        assert_eq!(b("\"Buyers were calm."), "\"Buyers were calm.\"");
+        assert_eq!(b("He said “yes” twice."), "He said “yes” twice.");
+        assert_eq!(b("It’s fine."), "It’s fine.");
+    }
 }

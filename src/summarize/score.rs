@@ -207,12 +207,16 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
 /// repeating what is already chosen. Returns indices in article order.
 pub fn select(scored: &Scored, k: usize, weights: &Weights) -> Vec<usize> {
     let n = scored.scores.len();
+    if k >= n {
+        return (0..n).collect(); // everything is chosen; nothing to rank
+    }
     let mut chosen: Vec<usize> = Vec::new();
+    let mut taken = vec![false; n];
     let mut max_sim = vec![0.0f64; n];
-    while chosen.len() < k.min(n) {
+    while chosen.len() < k {
         let mut best: Option<(usize, f64)> = None;
         for (i, (&score, &sim)) in scored.scores.iter().zip(&max_sim).enumerate() {
-            if chosen.contains(&i) {
+            if taken[i] {
                 continue;
             }
             let value = score - weights.redundancy * sim;
@@ -223,6 +227,7 @@ pub fn select(scored: &Scored, k: usize, weights: &Weights) -> Vec<usize> {
         }
         let Some((pick, _)) = best else { break };
         chosen.push(pick);
+        taken[pick] = true;
         for (i, m) in max_sim.iter_mut().enumerate() {
             let sim = scored.vectors[i].dot(&scored.vectors[pick]);
             if sim > *m {
