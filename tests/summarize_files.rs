@@ -301,3 +301,32 @@ fn summary_is_deterministic_and_in_article_order() {
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
 }
+
+#[test]
+fn empty_article_is_reported_and_no_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut empty = article();
+    empty.path = PathBuf::from("inbox/empty.txt");
+    empty.title = " ".into();
+    empty.paragraphs = vec!["".into()];
+    let report = write_summaries(
+        &[empty, article()],
+        dir.path(),
+        &opts(),
+        false,
+        at("2026-11-24T07:00:00+00:00"),
+    )
+    .unwrap();
+    assert_eq!(
+        report.written.len(),
+        1,
+        "the good article still goes through"
+    );
+    assert_eq!(report.problems.len(), 1);
+    let msg = report.problems[0].to_string();
+    assert!(
+        msg.starts_with("inbox/empty.txt: no text to summarize"),
+        "{msg}"
+    );
+    assert_eq!(only_md(dir.path()).len(), 1);
+}

@@ -60,6 +60,12 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         let mut out = String::new();
         for article in &ingested.articles {
             let summary = summarize::summarize(article, &opts);
+            if summary.sentences.is_empty() && opts.sentences > 0 {
+                eprintln!(
+                    "warning: {}: no text to summarize (the article is empty after cleaning)",
+                    article.path.display()
+                );
+            }
             match args.format {
                 Format::Json => {
                     let line = serde_json::json!({

@@ -425,6 +425,16 @@ pub fn write_summaries(
     let mut claimed: HashSet<PathBuf> = HashSet::new();
 
     for article in articles {
+        let no_text = article.title.trim().is_empty()
+            && article.paragraphs.iter().all(|p| p.trim().is_empty());
+        if no_text {
+            report.problems.push(Problem::skipped(
+                &article.path,
+                None,
+                "no text to summarize: the article is empty after cleaning; check the file",
+            ));
+            continue;
+        }
         let digest = input_digest(article);
         let found = existing.iter().find(|d| {
             !claimed.contains(&d.path)
