@@ -330,3 +330,38 @@ fn empty_article_is_reported_and_no_file_is_written() {
     );
     assert_eq!(only_md(dir.path()).len(), 1);
 }
+
+#[test]
+fn markdown_in_article_text_is_escaped_and_figures_read_back_as_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = article();
+    a.paragraphs[0] = "Gas output from the *North Sea* fell 12% to <b>record</b> lows [sic], the regulator said on Thursday.".into();
+    let report = write_summaries(
+        &[a],
+        dir.path(),
+        &opts(),
+        false,
+        at("2026-11-24T07:00:00+00:00"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&report.written[0]).unwrap();
+    let doc = SummaryDoc::parse(&text, &report.written[0]).unwrap();
+    assert!(
+        doc.body
+            .contains(r"\*North Sea\* fell 12% to \<b\>record\</b\> lows \[sic\]"),
+        "{}",
+        doc.body
+    );
+    let s = doc.sections();
+    assert!(
+        s.standfirst.contains(r"\*North Sea\*"),
+        "inline Markdown, escapes kept"
+    );
+    let fig = s.figures.iter().find(|f| f.value == "12%").unwrap();
+    assert!(
+        fig.label
+            .contains("*North Sea* fell 12% to <b>record</b> lows [sic]"),
+        "plain text: {}",
+        fig.label
+    );
+}

@@ -92,8 +92,10 @@ mod toml_time {
 
 /// The parts of a summary body that the issue template lays out separately.
 ///
-/// Each string is inline Markdown exactly as the body has it (escapes and any
-/// emphasis the editor added included), so render it with the Markdown filter.
+/// The standfirst, points and quote text are inline Markdown exactly as the
+/// body has it (escapes and any emphasis the editor added included), so render
+/// them with the Markdown filter. Figure values and labels and the quote's
+/// speaker are plain text: Markdown escapes are removed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sections {
     pub standfirst: String,
@@ -228,7 +230,7 @@ impl SummaryDoc {
                 in_item = false;
                 let q = q.trim();
                 if let Some(name) = attribution(q) {
-                    speaker = Some(name.to_string());
+                    speaker = Some(unescape_md(name));
                 } else if !q.is_empty() {
                     quote_lines.push(q.to_string());
                 }
@@ -236,7 +238,7 @@ impl SummaryDoc {
             }
             if !quote_lines.is_empty() && speaker.is_none() {
                 if let Some(name) = attribution(trimmed) {
-                    speaker = Some(name.to_string());
+                    speaker = Some(unescape_md(name));
                     continue;
                 }
             }
@@ -336,8 +338,34 @@ fn is_source_line(text: &str) -> bool {
     t.starts_with('[') && t.ends_with(')') && t.contains("](") && t.matches("](").count() == 1
 }
 
-/// `**40%** — Russia's share of EU gas`, `40%: Russia's share`, or `40% - share`.
+/// Removes Markdown backslash escapes (`\*` -> `*`), for fields shown as plain text.
+fn unescape_md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(&next) = chars.peek().filter(|n| n.is_ascii_punctuation()) {
+                out.push(next);
+                chars.next();
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `**40%** — Russia's share of EU gas`, `40%: Russia's share`, or `40% - share`,
+/// as plain text.
 fn parse_figure(item: &str) -> KeyFigure {
+    let f = parse_figure_md(item);
+    KeyFigure {
+        value: unescape_md(&f.value),
+        label: unescape_md(&f.label),
+    }
+}
+
+fn parse_figure_md(item: &str) -> KeyFigure {
     if let Some(rest) = item.strip_prefix("**") {
         if let Some(end) = rest.find("**") {
             let value = rest[..end].trim().to_string();
