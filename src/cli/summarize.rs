@@ -60,6 +60,12 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         let mut out = String::new();
         for article in &ingested.articles {
             let summary = summarize::summarize(article, &opts);
+            if summary.sentences.is_empty() && opts.sentences > 0 {
+                eprintln!(
+                    "warning: {}: no text to summarize (the article is empty after cleaning)",
+                    article.path.display()
+                );
+            }
             match args.format {
                 Format::Json => {
                     let line = serde_json::json!({
@@ -78,8 +84,18 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
                 }
             }
         }
-        print!("{out}");
-        return Ok(0);
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(out.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(err).context("writing to stdout")
+            }
+            _ => return Ok(0),
+        }
     }
 
     let articles = clean::merge_near_duplicates(ingested.articles);

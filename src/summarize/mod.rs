@@ -4,14 +4,19 @@
 //! Re-running skips unchanged inputs and never overwrites a body the editor
 //! changed (detected by the body digest in the front matter).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::clean::CleanArticle;
-use crate::problem::Problem;
+
+mod figures;
+mod file;
+pub mod score;
+pub mod split;
+
+pub use file::{load_summaries, write_summaries, FrontMatter, Sections, SummaryDoc, WriteReport};
 
 #[derive(Debug, Error)]
 pub enum SummarizeError {
@@ -71,175 +76,48 @@ pub struct Summary {
     pub sentences: Vec<String>,
 }
 
-/// Summarizes one article.
+/// Summarizes one article: picks `opts.sentences` sentences (fewer only when
+/// the article has fewer), the key figures and the strongest quote.
+///
+/// An article with no body paragraphs is summarized from its headline, which
+/// is where a one-line scraped file ends up.
 pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
-    let sentences: Vec<String> = article
+    let mut paragraphs: Vec<&str> = article
         .paragraphs
         .iter()
-        .take(opts.sentences)
-        .cloned()
+        .map(String::as_str)
+        .filter(|p| !p.trim().is_empty())
         .collect();
+    if paragraphs.is_empty() && !article.title.trim().is_empty() {
+        paragraphs.push(article.title.as_str());
+    }
+    let mut texts: Vec<&str> = Vec::new();
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    for (p, paragraph) in paragraphs.iter().enumerate() {
+        for sentence in split::split_sentences(paragraph) {
+            // Sentences are slices of the paragraph, so their offsets are exact.
+            let start = sentence.as_ptr() as usize - paragraph.as_ptr() as usize;
+            spans.push((p, start, start + sentence.len()));
+            texts.push(sentence);
+        }
+    }
+    let weights = score::Weights::default();
+    let scored = score::score(&texts, &weights);
+    let picked = score::select(&scored, opts.sentences, &weights);
+    let sentences: Vec<String> = picked.iter().map(|&i| texts[i].to_string()).collect();
+    let key_figures = figures::key_figures(&texts, &scored.scores, opts.key_figures);
+    let quote = if opts.quotes {
+        figures::strongest_quote(&paragraphs, &spans, &scored.scores)
+    } else {
+        None
+    };
     Summary {
         standfirst: sentences.first().cloned().unwrap_or_default(),
         key_points: sentences.iter().skip(1).cloned().collect(),
-        key_figures: Vec::new(),
-        quote: None,
+        key_figures,
+        quote,
         sentences,
     }
-}
-
-/// The front matter of a summary file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct FrontMatter {
-    pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published: Option<DateTime<FixedOffset>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summarized: Option<DateTime<FixedOffset>>,
-    /// Digest of the cleaned input, to skip unchanged articles.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input_digest: Option<String>,
-    /// Digest of the body as generated; a different body means the editor changed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_digest: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub also_in: Vec<String>,
-}
-
-/// The parts of a summary body that the issue template lays out separately.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sections {
-    pub standfirst: String,
-    pub points: Vec<String>,
-    pub figures: Vec<KeyFigure>,
-    pub quote: Option<Quote>,
-}
-
-/// A summary file, generated or written by hand.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryDoc {
-    pub path: PathBuf,
-    pub front: FrontMatter,
-    /// Markdown.
-    pub body: String,
-}
-
-impl SummaryDoc {
-    /// Parses `+++`-fenced TOML front matter and the Markdown body.
-    pub fn parse(text: &str, path: &Path) -> Result<SummaryDoc, SummarizeError> {
-        let bad = |message: String| SummarizeError::BadFile {
-            path: path.to_path_buf(),
-            message,
-        };
-        let rest = text.strip_prefix("+++").ok_or_else(|| {
-            bad("line 1: a summary starts with a `+++` line, then TOML front matter".into())
-        })?;
-        let end = rest
-            .find("\n+++")
-            .ok_or_else(|| bad("the front matter is not closed by a `+++` line".into()))?;
-        let front: FrontMatter = toml::from_str(&rest[..end])
-            .map_err(|e| bad(format!("front matter: {}", e.message())))?;
-        let body = rest[end + 4..].trim_start_matches(['\r', '\n']).to_string();
-        Ok(SummaryDoc {
-            path: path.to_path_buf(),
-            front,
-            body,
-        })
-    }
-
-    /// The file's text: front matter then body.
-    pub fn to_file_text(&self) -> String {
-        let front = toml::to_string(&self.front).unwrap_or_default();
-        format!("+++\n{front}+++\n\n{}\n", self.body.trim_end())
-    }
-
-    /// The body's standfirst, key points, figures and quote.
-    pub fn sections(&self) -> Sections {
-        let mut paragraphs = self
-            .body
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        Sections {
-            standfirst: paragraphs.next().unwrap_or_default().to_string(),
-            points: Vec::new(),
-            figures: Vec::new(),
-            quote: None,
-        }
-    }
-}
-
-/// What a summarize run did, per file.
-#[derive(Debug, Default)]
-pub struct WriteReport {
-    pub written: Vec<PathBuf>,
-    pub unchanged: Vec<PathBuf>,
-    /// Summaries the editor changed, left alone (use --force to regenerate).
-    pub kept_edited: Vec<PathBuf>,
-    pub problems: Vec<Problem>,
-}
-
-/// Summarizes articles into `dir`, honouring the editor's changes unless `force`.
-pub fn write_summaries(
-    articles: &[CleanArticle],
-    dir: &Path,
-    opts: &SummaryOptions,
-    force: bool,
-    now: DateTime<FixedOffset>,
-) -> Result<WriteReport, SummarizeError> {
-    let _ = force;
-    let mut report = WriteReport::default();
-    for article in articles {
-        let summary = summarize(article, opts);
-        let doc = SummaryDoc {
-            path: dir.join(format!("{}.md", slug(&article.title))),
-            front: FrontMatter {
-                title: article.title.clone(),
-                source: article.source.clone(),
-                url: article.url.clone(),
-                published: article.published,
-                summarized: Some(now),
-                ..FrontMatter::default()
-            },
-            body: summary.sentences.join("\n\n"),
-        };
-        crate::fsutil::write_atomic(&doc.path, doc.to_file_text().as_bytes()).map_err(
-            |source| SummarizeError::Io {
-                path: doc.path.clone(),
-                source,
-            },
-        )?;
-        report.written.push(doc.path);
-    }
-    Ok(report)
-}
-
-/// Every summary in `dir`, sorted by file name; unreadable ones become problems.
-pub fn load_summaries(dir: &Path) -> (Vec<SummaryDoc>, Vec<Problem>) {
-    let mut docs = Vec::new();
-    let mut problems = Vec::new();
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    paths.sort();
-    for path in paths {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match SummaryDoc::parse(&text, &path) {
-                Ok(doc) => docs.push(doc),
-                Err(err) => problems.push(Problem::skipped(&path, None, err.to_string())),
-            },
-            Err(err) => problems.push(Problem::skipped(&path, None, err.to_string())),
-        }
-    }
-    (docs, problems)
 }
 
 /// Lower-case ASCII words joined by hyphens, for file names.
@@ -269,15 +147,109 @@ pub fn slug(title: &str) -> String {
 }
 
 /// The Markdown body of a summary file: standfirst, key points, key figures,
-/// the strongest quote and the source link.
+/// the strongest quote and the source link. Article text is escaped so that
+/// it reads as text, never as Markdown or HTML; [`SummaryDoc::sections`]
+/// reads this layout back.
 pub fn render_body(article: &CleanArticle, summary: &Summary) -> String {
-    let mut out = summary.standfirst.clone();
-    for point in &summary.key_points {
-        out.push_str("\n\n- ");
-        out.push_str(point);
+    let mut out = escape_md(&balance_quotes(&summary.standfirst));
+    if !summary.key_points.is_empty() {
+        out.push_str("\n\n");
+        for point in &summary.key_points {
+            out.push_str("- ");
+            out.push_str(&escape_md(&balance_quotes(point)));
+            out.push('\n');
+        }
     }
-    if let Some(url) = &article.url {
-        out.push_str(&format!("\n\n[Read the full story]({url})"));
+    if !summary.key_figures.is_empty() {
+        out.push_str("\n### Key figures\n\n");
+        for figure in &summary.key_figures {
+            out.push_str(&format!(
+                "- **{}** — {}\n",
+                escape_md(&figure.value),
+                escape_md(&figure.label)
+            ));
+        }
+    }
+    if let Some(quote) = &summary.quote {
+        out.push_str(&format!("\n> “{}”\n", escape_md(&quote.text)));
+        if let Some(speaker) = &quote.speaker {
+            out.push_str(&format!(">\n> — {}\n", escape_md(speaker)));
+        }
+    }
+    match (&article.url, &article.source) {
+        (Some(url), source) if url.starts_with("http://") || url.starts_with("https://") => {
+            let label = source
+                .as_deref()
+                .map_or("Read the full story".to_string(), |s| {
+                    format!("Read the full story at {}", escape_md(s))
+                });
+            let url = url
+                .replace(' ', "%20")
+                .replace('(', "%28")
+                .replace(')', "%29");
+            out.push_str(&format!("\n[{label}]({url})\n"));
+        }
+        (_, Some(source)) => out.push_str(&format!("\nSource: {}\n", escape_md(source))),
+        _ => {}
+    }
+    out.trim().to_string()
+}
+
+/// A sentence cut from a quotation that runs over several sentences has
+/// only one of its quote marks; add the missing one so the point reads as a
+/// quote. Only double quotes: a lone ’ is usually an apostrophe.
+pub fn balance_quotes(sentence: &str) -> String {
+    let opens = sentence.matches('“').count();
+    let closes = sentence.matches('”').count();
+    let straight = sentence.matches('"').count();
+    let mut out = sentence.to_string();
+    if closes > opens {
+        out.insert(0, '“');
+    } else if opens > closes {
+        out.push('”');
+    } else if straight % 2 == 1 {
+        // Which end is missing: a mark at the start opens, anywhere else closes.
+        if sentence.starts_with('"') {
+            out.push('"');
+        } else {
+            out.insert(0, '"');
+        }
     }
     out
+}
+
+/// Backslash-escapes the characters that would make article text into
+/// Markdown emphasis, links, code or HTML.
+pub fn escape_md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+    {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balance_quotes as b;
+
+    #[test]
+    fn quote_marks_are_balanced_for_display() {
+        assert_eq!(b("“Prices will rise."), "“Prices will rise.”");
+        assert_eq!(b("We are ready,” she said."), "“We are ready,” she said.");
+        assert_eq!(b("Not many are left.\""), "\"Not many are left.\"");
+        assert_eq!(b("\"Buyers were calm."), "\"Buyers were calm.\"");
+        assert_eq!(b("He said “yes” twice."), "He said “yes” twice.");
+        assert_eq!(b("It’s fine."), "It’s fine.");
+    }
 }

@@ -1,0 +1,90 @@
+//! Cost of summarizing one article as it grows from 1 KB to 100 KB. The
+//! scorer is meant to be linear (prefix-sum centrality), so time per KB
+//! should stay flat across sizes; `scripts/bench/summaries.sh` compares
+//! speed with sumy's LexRank on real stories.
+
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use newsletter::clean::CleanArticle;
+use newsletter::summarize::{summarize, SummaryOptions};
+
+/// A deterministic article of about `bytes` bytes: energy-market sentences
+/// built from a small vocabulary, five sentences to a paragraph.
+fn article(bytes: usize) -> CleanArticle {
+    let subjects = [
+        "Brent crude",
+        "European gas",
+        "The grid operator",
+        "Dr. Ana Ruiz",
+        "Offshore wind output",
+        "The U.S. regulator",
+        "Coal demand",
+        "Battery storage",
+    ];
+    let verbs = [
+        "rose",
+        "fell",
+        "held steady",
+        "surprised traders",
+        "hit a record",
+        "slipped",
+    ];
+    let tails = [
+        "after the outage at the Norwegian plant.",
+        "to $91.20 a barrel, up 2.4 per cent on the week.",
+        "as storage reached 94% of capacity before winter.",
+        "while 3.2 million homes waited for new connections.",
+        "on Jan. 5, the first trading day of the year.",
+        "“because nobody expected the cold snap,” said Tom Baker.",
+    ];
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut paragraphs = Vec::new();
+    let mut size = 0;
+    while size < bytes {
+        let mut p = String::new();
+        for _ in 0..5 {
+            let s = format!(
+                "{} {} {} ",
+                subjects[rng.usize(..subjects.len())],
+                verbs[rng.usize(..verbs.len())],
+                tails[rng.usize(..tails.len())]
+            );
+            p.push_str(&s);
+        }
+        size += p.len();
+        paragraphs.push(p.trim_end().to_string());
+    }
+    CleanArticle {
+        path: PathBuf::from("bench.txt"),
+        title: "Bench".into(),
+        source: None,
+        url: None,
+        author: None,
+        published: None,
+        paragraphs,
+        also_in: vec![],
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let opts = SummaryOptions {
+        sentences: 4,
+        key_figures: 3,
+        quotes: true,
+    };
+    let mut group = c.benchmark_group("summarize");
+    for kb in [1usize, 4, 16, 50, 100] {
+        let a = article(kb * 1024);
+        group.throughput(Throughput::Bytes(a.body().len() as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{kb}KB")),
+            &a,
+            |b, a| b.iter(|| summarize(a, &opts)),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

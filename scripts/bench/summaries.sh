@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# ROUGE and speed of `newsletter summarize` against sumy's LexRank on the
+# CNN/DailyMail dev stories, both pinned to one core, in the same run.
+#
+# usage: scripts/bench/summaries.sh            (from the repository root)
+# needs: python3 with rouge-score and sumy; NEWSLETTER_SHARED (default ../shared)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SHARED="${NEWSLETTER_SHARED:-../shared}"
+EVAL="$SHARED/bench/eval_summaries.py"
+CORE="${BENCH_CORE:-0}"
+[ -f "$EVAL" ] || { echo "error: $EVAL not found; set NEWSLETTER_SHARED to the shared folder" >&2; exit 2; }
+
+cargo build --release --bin newsletter >&2
+
+echo "## newsletter summarize (taskset -c $CORE)"
+taskset -c "$CORE" python3 "$EVAL" -- taskset -c "$CORE" \
+    target/release/newsletter summarize --stdout --format json --sentences 3
+
+echo "## sumy LexRank, data set's own sentence split (taskset -c $CORE)"
+taskset -c "$CORE" python3 "$EVAL" -- taskset -c "$CORE" \
+    python3 scripts/bench/summaries_sumy.py --sentences 3
+
+# eval_summaries.py times the whole command, so process start-up (Python and
+# sumy's imports) counts above. Summarizing alone, in CPU time (robust to
+# other load on the machine), start-up excluded:
+echo "## CPU time per story, start-up excluded (taskset -c $CORE)"
+STORIES=("$SHARED"/bench/summarization/cnndm/*.article.txt)
+NEWSLETTER_SHARED="$SHARED" taskset -c "$CORE" python3 scripts/bench/cpu_per_story.py 20 -- \
+    target/release/newsletter summarize --stdout --format json --sentences 3
+taskset -c "$CORE" python3 scripts/bench/summaries_sumy.py --time --sentences 3 "${STORIES[@]}" 2>&1 >/dev/null
