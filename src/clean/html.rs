@@ -1,0 +1,176 @@
+//! Saved HTML pages: main-content extraction (dom_smoothie's readability
+//! port), then the junk rules over the extracted paragraphs. Title, site
+//! name, canonical URL, author and date come from meta tags, JSON-LD and the
+//! page itself.
+//!
+//! Every walk over the DOM here and in dom_query's text formatting is
+//! iterative, so deeply nested markup cannot overflow the stack.
+
+use std::path::Path;
+
+use dom_query::Document;
+use dom_smoothie::{Config, Readability, TextMode};
+
+use super::{non_empty, parse_date, rules, text, CleanArticle};
+
+/// Metadata read from the page before extraction rewrites it.
+#[derive(Debug, Default)]
+struct PageMeta {
+    canonical: Option<String>,
+    site_name: Option<String>,
+    author: Option<String>,
+    published: Option<String>,
+    title: Option<String>,
+}
+
+fn first_attr(doc: &Document, selectors: &[(&str, &str)]) -> Option<String> {
+    selectors.iter().find_map(|(sel, attr)| {
+        doc.select(sel)
+            .nodes()
+            .iter()
+            .find_map(|n| non_empty(n.attr(attr)))
+    })
+}
+
+fn page_meta(doc: &Document) -> PageMeta {
+    PageMeta {
+        canonical: first_attr(
+            doc,
+            &[
+                ("link[rel=canonical]", "href"),
+                ("meta[property='og:url']", "content"),
+                ("meta[name='twitter:url']", "content"),
+            ],
+        )
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        site_name: first_attr(
+            doc,
+            &[
+                ("meta[property='og:site_name']", "content"),
+                ("meta[name='application-name']", "content"),
+                ("meta[name=publisher]", "content"),
+            ],
+        ),
+        author: first_attr(
+            doc,
+            &[
+                ("meta[name=author]", "content"),
+                ("meta[property='article:author']", "content"),
+                ("meta[name='dc.creator']", "content"),
+                ("[rel=author]", "title"),
+            ],
+        )
+        .or_else(|| {
+            doc.select("[rel=author], [itemprop=author] [itemprop=name], .byline .author")
+                .nodes()
+                .iter()
+                .find_map(|n| non_empty(Some(n.text())))
+        }),
+        published: first_attr(
+            doc,
+            &[
+                ("meta[property='article:published_time']", "content"),
+                ("meta[itemprop=datePublished]", "content"),
+                ("meta[name=date]", "content"),
+                ("meta[name=pubdate]", "content"),
+                ("meta[name='dc.date']", "content"),
+                ("meta[name='dcterms.created']", "content"),
+                ("[itemprop=datePublished]", "datetime"),
+                ("time[pubdate]", "datetime"),
+                ("article time[datetime]", "datetime"),
+                ("time[datetime]", "datetime"),
+            ],
+        ),
+        title: first_attr(
+            doc,
+            &[
+                ("meta[property='og:title']", "content"),
+                ("meta[name='twitter:title']", "content"),
+            ],
+        )
+        .or_else(|| {
+            doc.select("h1")
+                .nodes()
+                .iter()
+                .find_map(|n| non_empty(Some(n.text())))
+        }),
+    }
+}
+
+/// Splits formatted text (blank line between blocks, newline between list
+/// items and `<br>` lines) into one paragraph per line.
+fn lines_to_paragraphs(formatted: &str) -> Vec<String> {
+    formatted
+        .lines()
+        .map(rules::collapse)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The visible text of an HTML fragment (a feed item's content), as
+/// paragraphs, with scripts and styles dropped and junk rules applied.
+pub fn fragment_paragraphs(html: &str) -> Vec<String> {
+    let doc = Document::fragment(html);
+    doc.select("script, style, noscript, template").remove();
+    rules::apply(&lines_to_paragraphs(&doc.formatted_text())).kept
+}
+
+/// Extracts the article from a saved page.
+pub fn clean(html: &str, path: &Path) -> CleanArticle {
+    let doc = Document::from(html);
+    let meta = page_meta(&doc);
+    let cfg = Config {
+        text_mode: TextMode::Formatted,
+        ..Config::default()
+    };
+    let (title, paragraphs, site, byline, date, url) =
+        match Readability::with_document(doc, None, Some(cfg)).and_then(|mut r| r.parse()) {
+            Ok(article) => (
+                non_empty(Some(article.title.as_str())),
+                lines_to_paragraphs(&article.text_content),
+                non_empty(article.site_name),
+                non_empty(article.byline),
+                article.published_time,
+                article.url,
+            ),
+            Err(_) => {
+                // Nothing readable found: fall back to all the visible text
+                // of the body, and let the junk rules do what they can.
+                let doc = Document::from(html);
+                doc.select("script, style, noscript, template, nav, header, footer, aside")
+                    .remove();
+                let body = doc
+                    .body()
+                    .map(|b| b.formatted_text().to_string())
+                    .unwrap_or_default();
+                (None, lines_to_paragraphs(&body), None, None, None, None)
+            }
+        };
+    let mut kept = rules::apply(&paragraphs).kept;
+    let title = title.or(meta.title).unwrap_or_default();
+    // The headline often opens the extracted text as well; keep it once.
+    if kept
+        .first()
+        .is_some_and(|p| !title.is_empty() && rules::collapse(p) == rules::collapse(&title))
+    {
+        kept.remove(0);
+    }
+    let title = if title.is_empty() {
+        kept.first()
+            .map(|p| text::title_from_lead(p))
+            .unwrap_or_default()
+    } else {
+        title
+    };
+    let mut article = CleanArticle::new(path, title, kept);
+    article.source = site.or(meta.site_name);
+    article.author = byline.or(meta.author);
+    article.published = date
+        .as_deref()
+        .and_then(parse_date)
+        .or_else(|| meta.published.as_deref().and_then(parse_date));
+    article.url = meta
+        .canonical
+        .or(url.filter(|u| u.starts_with("http://") || u.starts_with("https://")));
+    article
+}
