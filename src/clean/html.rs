@@ -115,6 +115,43 @@ pub fn fragment_paragraphs(html: &str) -> Vec<String> {
     rules::apply(&lines_to_paragraphs(&doc.formatted_text())).kept
 }
 
+/// Deeper than this, a page is not handed to dom_smoothie: parts of its
+/// scoring recurse once per level (a stack overflow at ~10,000 levels) and
+/// cost grows with depth squared. Real article pages stay well under 100.
+pub const MAX_DEPTH: usize = 400;
+
+/// True when some element is nested more than `limit` levels deep. The walk
+/// is iterative and stops at the first node past the limit.
+fn deeper_than(doc: &Document, limit: usize) -> bool {
+    let mut stack = vec![(doc.root(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        let mut child = node.first_child();
+        while let Some(c) = child {
+            if c.is_element() {
+                stack.push((c.clone(), depth + 1));
+            }
+            child = c.next_sibling();
+        }
+    }
+    false
+}
+
+/// All the visible text of the page's body, without the parts that are
+/// never the story (navigation, header, footer, asides): the best effort for
+/// a page that main-content extraction cannot or should not handle.
+fn visible_text(doc: &Document) -> Vec<String> {
+    doc.select("script, style, noscript, template, nav, header, footer, aside")
+        .remove();
+    let body = doc
+        .body()
+        .map(|b| b.formatted_text().to_string())
+        .unwrap_or_default();
+    lines_to_paragraphs(&body)
+}
+
 /// Extracts the article from a saved page.
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
     let doc = Document::from(html);
@@ -123,29 +160,26 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
         text_mode: TextMode::Formatted,
         ..Config::default()
     };
-    let (title, paragraphs, site, byline, date, url) =
-        match Readability::with_document(doc, None, Some(cfg)).and_then(|mut r| r.parse()) {
-            Ok(article) => (
-                non_empty(Some(article.title.as_str())),
-                lines_to_paragraphs(&article.text_content),
-                non_empty(article.site_name),
-                non_empty(article.byline),
-                article.published_time,
-                article.url,
-            ),
-            Err(_) => {
-                // Nothing readable found: fall back to all the visible text
-                // of the body, and let the junk rules do what they can.
-                let doc = Document::from(html);
-                doc.select("script, style, noscript, template, nav, header, footer, aside")
-                    .remove();
-                let body = doc
-                    .body()
-                    .map(|b| b.formatted_text().to_string())
-                    .unwrap_or_default();
-                (None, lines_to_paragraphs(&body), None, None, None, None)
-            }
-        };
+    let extracted = if deeper_than(&doc, MAX_DEPTH) {
+        Err(visible_text(&doc))
+    } else {
+        Readability::with_document(doc, None, Some(cfg))
+            .and_then(|mut r| r.parse())
+            .map_err(|_| visible_text(&Document::from(html)))
+    };
+    let (title, paragraphs, site, byline, date, url) = match extracted {
+        Ok(article) => (
+            non_empty(Some(article.title.as_str())),
+            lines_to_paragraphs(&article.text_content),
+            non_empty(article.site_name),
+            non_empty(article.byline),
+            article.published_time,
+            article.url,
+        ),
+        // Too deep, or nothing readable found: all the visible text,
+        // and the junk rules do what they can.
+        Err(paragraphs) => (None, paragraphs, None, None, None, None),
+    };
     let mut kept = rules::apply(&paragraphs).kept;
     let title = title.or(meta.title).unwrap_or_default();
     // The headline often opens the extracted text as well; keep it once.

@@ -153,7 +153,7 @@ pub static RULES: &[Rule] = &[
         "timestamp",
         Paragraph,
         20,
-        r"(?i)^(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s.{0,100}$",
+        r"(?i)^(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? \w+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
         "a timestamp line (\"Published 3 hours ago | Updated ...\")",
     ),
     rule(
@@ -195,7 +195,7 @@ pub static RULES: &[Rule] = &[
         "originally_published",
         Paragraph,
         60,
-        r"(?i)^(?:this|the) (?:article|story|post|piece|column)\b.{0,60}\b(?:was )?(?:originally|first) (?:appeared|published|ran|posted)\b",
+        r"(?i)^(?:this|the) (?:article|story|post|piece|column|report) (?:was |is |has been )?(?:originally |first )?(?:re)?(?:published|appeared|ran|posted)\s+(?:on|in|at|by|from|with)\b",
         "a syndication note (\"This article was originally published on ...\")",
     ),
     rule(
