@@ -49,6 +49,15 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "By . the end of the decade, the company expects to double its output.",
     ),
     ("byline", "By Jane Smith, Energy Correspondent", "By Friday the price had fallen to its lowest level since March."),
+    ("gallery_control", "Image 1 of 8", "Image rights to the footage of the flare were sold to a broadcaster, the company said."),
+    (
+        "click_to_tweet",
+        "Click To Tweet",
+        "Tweets from the minister hinted at a delay to the auction, traders said.",
+    ),
+    ("author_box", "About the Author", "The author of the report, a former regulator, said prices would stay high."),
+    ("tag_list", "Filed under: Oil, OPEC, Markets", "Filed complaints rose by a fifth after the tariff change, the ombudsman said."),
+    ("kicker_list", "‘PRICE SHOCK’", "OPEC+ agreed to extend cuts until June, delegates said."),
 ];
 
 fn cleaned(paragraphs: &[&str]) -> rules::Applied {

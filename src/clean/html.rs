@@ -152,10 +152,65 @@ fn visible_text(doc: &Document) -> Vec<String> {
     lines_to_paragraphs(&body)
 }
 
+/// Elements inside an article that are never its story: figures and their
+/// captions, photo credits.
+const NOT_STORY: &str = "figure, figcaption, [class*=caption], [itemprop=caption], \
+     [class*=photo-credit], [class*=image-credit], [class*=img-credit]";
+
+/// True when a paragraph ends like a sentence (or a quote of one).
+fn ends_sentence(p: &str) -> bool {
+    p.trim_end_matches(['"', '”', '’', '\'', ')', ']'])
+        .ends_with(['.', '!', '?', '…', ':', ';', '。', '！', '？'])
+}
+
+/// The longest run of short non-sentence lines at the end that is taken
+/// for teaser links rather than part of the story.
+const MAX_TEASERS: usize = 4;
+
+/// Tidies the extracted paragraphs: drops exact repeats (a caption shown
+/// twice), a line that is only the byline, and the short non-sentence lines
+/// left at the edges of the extracted block (breadcrumbs and section labels
+/// before the story, teaser headlines after it).
+fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let byline = byline.map(|b| b.to_lowercase());
+    let mut out: Vec<String> = paragraphs
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .filter(|p| {
+            let lower = p.to_lowercase();
+            byline.as_deref().is_none_or(|b| {
+                lower != b && lower.strip_prefix("by ").is_none_or(|rest| rest != b)
+            })
+        })
+        .collect();
+    let words = |p: &String| rules::word_count(p);
+    let lead = out
+        .iter()
+        .take_while(|p| words(p) <= 3 && !ends_sentence(p))
+        .count();
+    if lead < out.len() {
+        out.drain(..lead);
+    }
+    // A short run of teasers is dropped; a long run of short lines (a list
+    // of tour dates, a table) is part of the story.
+    let tail = out
+        .iter()
+        .rev()
+        .take_while(|p| words(p) <= 15 && !ends_sentence(p))
+        .count();
+    if tail <= MAX_TEASERS && tail < out.len() {
+        out.truncate(out.len() - tail);
+    }
+    out
+}
+
 /// Extracts the article from a saved page.
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
     let doc = Document::from(html);
     let meta = page_meta(&doc);
+    // Captions and credits sit inside the article but are not the story.
+    doc.select(NOT_STORY).remove();
     let cfg = Config {
         text_mode: TextMode::Formatted,
         ..Config::default()
@@ -180,7 +235,8 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
         // and the junk rules do what they can.
         Err(paragraphs) => (None, paragraphs, None, None, None, None),
     };
-    let mut kept = rules::apply(&paragraphs).kept;
+    let author = byline.or(meta.author);
+    let mut kept = tidy(rules::apply(&paragraphs).kept, author.as_deref());
     let title = title.or(meta.title).unwrap_or_default();
     // The headline often opens the extracted text as well; keep it once.
     if kept
@@ -198,7 +254,7 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
     };
     let mut article = CleanArticle::new(path, title, kept);
     article.source = site.or(meta.site_name);
-    article.author = byline.or(meta.author);
+    article.author = author;
     article.published = date
         .as_deref()
         .and_then(parse_date)

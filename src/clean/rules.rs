@@ -69,7 +69,7 @@ pub static RULES: &[Rule] = &[
         "advertisement",
         Paragraph,
         6,
-        r"(?i)^(?:advertisement|advertising|ad|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
+        r"(?i)^(?:advertisement|advertising|advert|ad|ads by \w+|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
         "an ad label on its own line",
     ),
     rule(
@@ -83,7 +83,7 @@ pub static RULES: &[Rule] = &[
         "newsletter_promo",
         Paragraph,
         90,
-        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscribe|register)\b|\b(?:sign up|subscribe)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b",
+        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib\w*|register)\b|\b(?:sign(?:ing)? up|subscrib\w*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib\w*|become a member|donat\w*|support)\b",
         "a newsletter or subscription promo (\"... directly to your inbox ... Sign up here.\")",
     ),
     rule(
@@ -111,7 +111,7 @@ pub static RULES: &[Rule] = &[
         "share_prompt",
         Paragraph,
         14,
-        r"(?i)^(?:(?:share|tweet|pin|e-?mail|print|copy(?: the)? link|save|comments?)(?:\s+(?:this|article|story|page|on|via|with|to|facebook|twitter|x|linkedin|whatsapp|e-?mail|reddit|pinterest|telegram|messenger|link|or|and|the|[,|/•·]))*\s*[:.!]?|follow us on\b.*|share (?:this|the) (?:article|story)\b.*)$",
+        r"(?i)^(?:(?:share|tweet|pin|e-?mail|print|copy(?: the)? link|save|comments?)(?:\s+(?:this|article|story|page|on|via|with|to|facebook|twitter|x|linkedin|whatsapp|e-?mail|reddit|pinterest|telegram|messenger|link|or|and|the|[,|/•·]))*\s*[:.!]?|follow (?:us )?on\b.*|share (?:this|the) (?:article|story)\b.*|sharing is caring\W*)$",
         "share and follow prompts (\"Share this article\", \"Follow us on Twitter\")",
     ),
     rule(
@@ -139,7 +139,7 @@ pub static RULES: &[Rule] = &[
         "photo_credit",
         Paragraph,
         60,
-        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b)|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
+        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b)|^©\s*[^.]{1,80}$|credit:\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
         "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\")",
     ),
     rule(
@@ -153,7 +153,7 @@ pub static RULES: &[Rule] = &[
         "timestamp",
         Paragraph,
         20,
-        r"(?i)^(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? \w+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
+        r"(?i)^[|•·]?\s*(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? \w+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
         "a timestamp line (\"Published 3 hours ago | Updated ...\")",
     ),
     rule(
@@ -181,7 +181,7 @@ pub static RULES: &[Rule] = &[
         "wire_standards",
         Paragraph,
         30,
-        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.{0,80}(?:reuters|associated press|afp|all rights reserved|thomson)",
+        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.{0,80}(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
         "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
     ),
     rule(
@@ -209,8 +209,43 @@ pub static RULES: &[Rule] = &[
         "byline",
         Paragraph,
         14,
-        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’-]{0,50})?$",
+        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]{0,50})?$",
         "a byline on its own line (\"By Jane Smith, Energy Correspondent\")",
+    ),
+    rule(
+        "gallery_control",
+        Paragraph,
+        8,
+        r"(?i)^(?:(?:image|photo|picture|slide) \d+ (?:of|/)\b.*|caption|close|next|previous|prev|expand|enlarge(?: (?:image|photo))?|hide caption|toggle caption|show caption|back to gallery|view (?:gallery|slideshow)|open gallery|fullscreen|play video)\W*$",
+        "photo gallery and player controls (\"Image 1 of 8\", \"Caption\", \"Close\", \"Enlarge Image\")",
+    ),
+    rule(
+        "click_to_tweet",
+        Inline,
+        0,
+        r"(?i)\s*click to tweet\b",
+        "a \"Click To Tweet\" button label run into a quote",
+    ),
+    rule(
+        "author_box",
+        Paragraph,
+        8,
+        r"(?i)^(?:about the authors?|view (?:author|all) (?:archive|posts|articles)|more (?:articles|stories|posts) (?:by|from)\b.*|author profile|meet the author)\W*$",
+        "an author box heading (\"About the Author\", \"View author archive\")",
+    ),
+    rule(
+        "tag_list",
+        Paragraph,
+        40,
+        r"(?i)^(?:filed under|tags|tagged(?: with)?|topics|categories|posted in)\s*:",
+        "tag and category lists (\"Filed under: ...\", \"Tags: ...\")",
+    ),
+    rule(
+        "kicker_list",
+        ListHeading,
+        5,
+        r#"^[‘'"“]?[^a-z.!?]*[A-Z]{2}[^a-z.!?]*[’'"”]?$"#,
+        "an all-capitals kicker (\"TIME TRAVELLER\") and the teaser headline under it",
     ),
 ];
 
@@ -244,8 +279,13 @@ pub fn validate() -> Result<(), String> {
     Ok(())
 }
 
-fn word_count(s: &str) -> usize {
-    s.split_whitespace().count()
+/// Words in a paragraph, for the length limits. Scripts written without
+/// spaces (Chinese, Japanese, Thai) count one word per three characters, so a
+/// long paragraph in them is never mistaken for a short label.
+pub fn word_count(s: &str) -> usize {
+    let spaced = s.split_whitespace().count();
+    let wide = s.chars().filter(|c| (*c as u32) >= 0x0E00).count();
+    spaced.max(wide / 3)
 }
 
 /// The first rule that drops this paragraph whole (a paragraph or list rule).
