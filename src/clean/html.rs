@@ -120,6 +120,12 @@ pub fn fragment_paragraphs(html: &str) -> Vec<String> {
 /// cost grows with depth squared. Real article pages stay well under 100.
 pub const MAX_DEPTH: usize = 400;
 
+/// Removes the selected elements, leaving a line break in their place so the
+/// text on either side is not run together into one word.
+fn remove_apart(doc: &Document, selector: &str) {
+    doc.select(selector).replace_with_html(" <br> ");
+}
+
 /// True when some element is nested more than `limit` levels deep. The walk
 /// is iterative and stops at the first node past the limit.
 fn deeper_than(doc: &Document, limit: usize) -> bool {
@@ -143,8 +149,10 @@ fn deeper_than(doc: &Document, limit: usize) -> bool {
 /// never the story (navigation, header, footer, asides): the best effort for
 /// a page that main-content extraction cannot or should not handle.
 fn visible_text(doc: &Document) -> Vec<String> {
-    doc.select("script, style, noscript, template, nav, header, footer, aside")
-        .remove();
+    remove_apart(
+        doc,
+        "script, style, noscript, template, nav, header, footer, aside",
+    );
     let body = doc
         .body()
         .map(|b| b.formatted_text().to_string())
@@ -152,9 +160,11 @@ fn visible_text(doc: &Document) -> Vec<String> {
     lines_to_paragraphs(&body)
 }
 
-/// Elements inside an article that are never its story: figures and their
-/// captions, photo credits.
-const NOT_STORY: &str = "figure, figcaption, [class*=caption], [itemprop=caption], \
+/// Elements that are never the story: navigation, footers, asides, figures
+/// and their captions, photo credits. Taken out before extraction, with a
+/// line break left behind (see [`remove_apart`]).
+const NOT_STORY: &str =
+    "nav, footer, aside, figure, figcaption, [class*=caption], [itemprop=caption], \
      [class*=photo-credit], [class*=image-credit], [class*=img-credit]";
 
 /// True when a paragraph ends like a sentence (or a quote of one).
@@ -210,7 +220,7 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
     let doc = Document::from(html);
     let meta = page_meta(&doc);
     // Captions and credits sit inside the article but are not the story.
-    doc.select(NOT_STORY).remove();
+    remove_apart(&doc, NOT_STORY);
     let cfg = Config {
         text_mode: TextMode::Formatted,
         ..Config::default()
