@@ -27,11 +27,26 @@ fn json_lines_with_path_as_given_and_no_config() {
     std::fs::write(dir.path().join("empty.txt"), "").unwrap();
     let out = newsletter(
         dir.path(),
-        &["clean", "--format", "json", "lng.txt", "empty.txt", "feed.xml"],
+        &[
+            "clean",
+            "--format",
+            "json",
+            "lng.txt",
+            "empty.txt",
+            "feed.xml",
+        ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("empty.txt") && stderr.contains("empty"), "{stderr}");
+    assert!(
+        stderr.contains("empty.txt") && stderr.contains("empty"),
+        "{stderr}"
+    );
 
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -59,6 +74,12 @@ fn only_bad_files_exit_2_naming_them() {
     let out = newsletter(dir.path(), &["clean", "blob.bin", "nope.txt"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("blob.bin") && stderr.contains("binary"), "{stderr}");
-    assert!(stderr.contains("nope.txt") && stderr.contains("cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("blob.bin") && stderr.contains("binary"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("nope.txt") && stderr.contains("cannot read"),
+        "{stderr}"
+    );
 }

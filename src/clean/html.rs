@@ -137,7 +137,7 @@ fn deeper_than(doc: &Document, limit: usize) -> bool {
         let mut child = node.first_child();
         while let Some(c) = child {
             if c.is_element() {
-                stack.push((c.clone(), depth + 1));
+                stack.push((c, depth + 1));
             }
             child = c.next_sibling();
         }
