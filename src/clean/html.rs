@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use dom_query::Document;
+use dom_query::{Document, Matcher, NodeRef};
 use dom_smoothie::{Config, Readability, TextMode};
 
 use super::{non_empty, parse_date, rules, text, CleanArticle};
@@ -23,16 +23,31 @@ struct PageMeta {
     title: Option<String>,
 }
 
-fn first_attr(doc: &Document, selectors: &[(&str, &str)]) -> Option<String> {
+/// Every element any metadata selector below can match, found in one walk
+/// of the page; the selectors are then tried on these few nodes only.
+const META_CANDIDATES: &str = "meta, link, [rel], [itemprop], time, h1, .author";
+
+fn first_attr(cands: &[NodeRef], selectors: &[(&str, &str)]) -> Option<String> {
     selectors.iter().find_map(|(sel, attr)| {
-        doc.select(sel)
-            .nodes()
+        let matcher = Matcher::new(sel).ok()?;
+        cands
             .iter()
+            .filter(|n| n.is_match(&matcher))
             .find_map(|n| non_empty(n.attr(attr)))
     })
 }
 
+fn first_text(cands: &[NodeRef], sel: &str) -> Option<String> {
+    let matcher = Matcher::new(sel).ok()?;
+    cands
+        .iter()
+        .filter(|n| n.is_match(&matcher))
+        .find_map(|n| non_empty(Some(n.text())))
+}
+
 fn page_meta(doc: &Document) -> PageMeta {
+    let selection = doc.select(META_CANDIDATES);
+    let doc = selection.nodes();
     PageMeta {
         canonical: first_attr(
             doc,
@@ -61,10 +76,10 @@ fn page_meta(doc: &Document) -> PageMeta {
             ],
         )
         .or_else(|| {
-            doc.select("[rel=author], [itemprop=author] [itemprop=name], .byline .author")
-                .nodes()
-                .iter()
-                .find_map(|n| non_empty(Some(n.text())))
+            first_text(
+                doc,
+                "[rel=author], [itemprop=author] [itemprop=name], .byline .author",
+            )
         }),
         published: first_attr(
             doc,
@@ -88,12 +103,7 @@ fn page_meta(doc: &Document) -> PageMeta {
                 ("meta[name='twitter:title']", "content"),
             ],
         )
-        .or_else(|| {
-            doc.select("h1")
-                .nodes()
-                .iter()
-                .find_map(|n| non_empty(Some(n.text())))
-        }),
+        .or_else(|| first_text(doc, "h1")),
     }
 }
 
