@@ -1,0 +1,378 @@
+//! The junk rules: named patterns for the boilerplate scrapers leave in an
+//! article (ad markers, promos, share prompts, credits, link lists).
+//!
+//! They are data, not code, so that a reader can see every rule in one table
+//! and add one without touching the cleaner: append a [`Rule`] to [`RULES`]
+//! and an example of what it removes to the table in `tests/clean_rules.rs`
+//! (a test fails for a rule without an example).
+//!
+//! Patterns are `regex` syntax and are matched against one paragraph whose
+//! whitespace has been collapsed to single spaces. Paragraph rules only fire
+//! on paragraphs of at most `max_words` words, so a long story paragraph that
+//! happens to mention "click here" or "cookies" is never dropped.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// What a rule does when its pattern matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Cuts the matched text out of the paragraph; the rest stays.
+    Inline,
+    /// Drops the whole paragraph.
+    Paragraph,
+    /// Drops the paragraph (a heading such as "Related:") and the link
+    /// list under it: the following short lines that are not sentences.
+    ListHeading,
+}
+
+/// One named junk pattern.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub kind: Kind,
+    pub pattern: &'static str,
+    /// Paragraph and list rules only fire on paragraphs this short (words).
+    pub max_words: usize,
+}
+
+const fn rule(
+    name: &'static str,
+    kind: Kind,
+    max_words: usize,
+    pattern: &'static str,
+    description: &'static str,
+) -> Rule {
+    Rule {
+        name,
+        description,
+        kind,
+        pattern,
+        max_words,
+    }
+}
+
+use Kind::{Inline, ListHeading, Paragraph};
+
+/// Every junk rule, applied in this order.
+pub static RULES: &[Rule] = &[
+    rule(
+        "ad_marker",
+        Inline,
+        0,
+        r"\[ad_?\d+\]",
+        "ad slot markers a scraper leaves behind: [ad_1], [ad_2]",
+    ),
+    rule(
+        "advertisement",
+        Paragraph,
+        6,
+        r"(?i)^(?:advertisement|advertising|advert|ad|ads by \w+|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
+        "an ad label on its own line",
+    ),
+    rule(
+        "source_link",
+        Paragraph,
+        4,
+        r"(?i)^(?:source link|source: link|original source)\W*$",
+        "the \"Source link\" a re-publisher appends",
+    ),
+    rule(
+        "newsletter_promo",
+        Paragraph,
+        90,
+        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib\w*|register)\b|\b(?:sign(?:ing)? up|subscrib\w*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib\w*|become a member|donat\w*|support)\b",
+        "a newsletter or subscription promo (\"... directly to your inbox ... Sign up here.\")",
+    ),
+    rule(
+        "newsletter_heading",
+        Paragraph,
+        8,
+        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]{0,40}$",
+        "a newsletter box heading (\"Newsletter twice a week\")",
+    ),
+    rule(
+        "subscription_wall",
+        Paragraph,
+        40,
+        r"(?i)^(?:subscribe|already a subscriber|become a (?:member|subscriber)|log ?in to (?:continue|read)|to continue reading|this (?:article|content) is (?:for|available to) (?:subscribers|members))\b",
+        "a paywall or subscription prompt",
+    ),
+    rule(
+        "click_here",
+        Paragraph,
+        30,
+        r"(?i)\bclick here\b",
+        "a \"Click here ...\" call to action",
+    ),
+    rule(
+        "share_prompt",
+        Paragraph,
+        14,
+        r"(?i)^(?:(?:share|tweet|pin|e-?mail|print|copy(?: the)? link|save|comments?)(?:\s+(?:this|article|story|page|on|via|with|to|facebook|twitter|x|linkedin|whatsapp|e-?mail|reddit|pinterest|telegram|messenger|link|or|and|the|[,|/•·]))*\s*[:.!]?|follow (?:us )?on\b.*|share (?:this|the) (?:article|story)\b.*|sharing is caring\W*)$",
+        "share and follow prompts (\"Share this article\", \"Follow us on Twitter\")",
+    ),
+    rule(
+        "cookie_notice",
+        Paragraph,
+        80,
+        r"(?i)\b(?:we|this (?:web)?site|our (?:web)?site)\s+uses?\s+cookies\b|\bby (?:continuing|using)\b.{0,60}\bcookies\b|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences|notice)\b",
+        "a cookie consent notice",
+    ),
+    rule(
+        "related_list",
+        ListHeading,
+        8,
+        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [\w ]{1,30}|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
+        "a \"Related:\" / \"Read more\" / \"Trending now\" heading and the link list under it",
+    ),
+    rule(
+        "read_more_line",
+        Paragraph,
+        30,
+        r"(?i)^(?:related|read more|read also|also read|read next|see also|more|trending(?: now)?|recommended|watch|listen|latest)\s*(?::|»|>>|›|-|–|—|\|)",
+        "a one-line \"Read more: ...\" or \"Related: ...\" link",
+    ),
+    rule(
+        "photo_credit",
+        Paragraph,
+        60,
+        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b)|^©\s*[^.]{1,80}$|credit:\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
+        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\")",
+    ),
+    rule(
+        "photo_credit_inline",
+        Inline,
+        0,
+        r"(?i)\s*\((?:photo|image|picture)s?(?: credit)?:[^)]{1,80}\)",
+        "a \"(Photo: ...)\" credit inside a paragraph",
+    ),
+    rule(
+        "timestamp",
+        Paragraph,
+        20,
+        r"(?i)^[|•·]?\s*(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? \w+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
+        "a timestamp line (\"Published 3 hours ago | Updated ...\")",
+    ),
+    rule(
+        "date_line",
+        Paragraph,
+        10,
+        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,5})?)?\W*$",
+        "a bare date or date-and-time line",
+    ),
+    rule(
+        "reading_time",
+        Paragraph,
+        6,
+        r"(?i)^\d+\s*(?:-\s*)?min(?:ute)?s?\.?\s+read\W*$",
+        "a reading-time label (\"5 min read\")",
+    ),
+    rule(
+        "reporting_credit",
+        Paragraph,
+        70,
+        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]{0,120}\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
+        "reporting and editing credits (\"Additional reports by ...\", \"Reporting by ...; Editing by ...\")",
+    ),
+    rule(
+        "wire_standards",
+        Paragraph,
+        30,
+        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.{0,80}(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
+        "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
+    ),
+    rule(
+        "embedded_content",
+        Inline,
+        0,
+        r"(?i)\[embedded content\]",
+        "the \"[embedded content]\" placeholder for an embed",
+    ),
+    rule(
+        "originally_published",
+        Paragraph,
+        60,
+        r"(?i)^(?:this|the) (?:article|story|post|piece|column|report) (?:was |is |has been )?(?:originally |first )?(?:re)?(?:published|appeared|ran|posted)\s+(?:on|in|at|by|from|with)\b",
+        "a syndication note (\"This article was originally published on ...\")",
+    ),
+    rule(
+        "dailymail_byline",
+        Inline,
+        0,
+        r"(?:^|\s)By \. (?:[^.]{1,80} \. )+?(?:PUBLISHED: \. [^|]{1,60}\| \. UPDATED: \. [^.]{1,60}\d{4} \.|Last updated at [^.]{1,60}\d{4} \.)(?:\s|$)|^By \. [^.]{1,60} \. ",
+        "the DailyMail \"By . Daily Mail Reporter . PUBLISHED: . ... | . UPDATED: . ...\" run",
+    ),
+    rule(
+        "byline",
+        Paragraph,
+        14,
+        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]{0,50})?$",
+        "a byline on its own line (\"By Jane Smith, Energy Correspondent\")",
+    ),
+    rule(
+        "gallery_control",
+        Paragraph,
+        8,
+        r"(?i)^(?:(?:image|photo|picture|slide) \d+ (?:of|/)\b.*|caption|close|next|previous|prev|expand|enlarge(?: (?:image|photo))?|hide caption|toggle caption|show caption|back to gallery|view (?:gallery|slideshow)|open gallery|fullscreen|play video)\W*$",
+        "photo gallery and player controls (\"Image 1 of 8\", \"Caption\", \"Close\", \"Enlarge Image\")",
+    ),
+    rule(
+        "click_to_tweet",
+        Inline,
+        0,
+        r"(?i)\s*click to tweet\b",
+        "a \"Click To Tweet\" button label run into a quote",
+    ),
+    rule(
+        "author_box",
+        Paragraph,
+        8,
+        r"(?i)^(?:about the authors?|view (?:author|all) (?:archive|posts|articles)|more (?:articles|stories|posts) (?:by|from)\b.*|author profile|meet the author)\W*$",
+        "an author box heading (\"About the Author\", \"View author archive\")",
+    ),
+    rule(
+        "tag_list",
+        Paragraph,
+        40,
+        r"(?i)^(?:filed under|tags|tagged(?: with)?|topics|categories|posted in)\s*:",
+        "tag and category lists (\"Filed under: ...\", \"Tags: ...\")",
+    ),
+    rule(
+        "kicker_list",
+        ListHeading,
+        5,
+        r#"^[‘'"“]?[^a-z.!?]*[A-Z]{2}[^a-z.!?]*[’'"”]?$"#,
+        "an all-capitals kicker (\"TIME TRAVELLER\") and the teaser headline under it",
+    ),
+];
+
+/// A rule with its pattern compiled.
+struct Compiled {
+    rule: &'static Rule,
+    regex: Regex,
+}
+
+/// The rules compiled once per process. A pattern that does not compile is a
+/// bug in the table; the test suite compiles every one, so it is caught there.
+fn compiled() -> &'static [Compiled] {
+    static COMPILED: OnceLock<Vec<Compiled>> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        RULES
+            .iter()
+            .filter_map(|rule| {
+                Regex::new(rule.pattern)
+                    .ok()
+                    .map(|regex| Compiled { rule, regex })
+            })
+            .collect()
+    })
+}
+
+/// Checks that every pattern in the table compiles; the error names the rule.
+pub fn validate() -> Result<(), String> {
+    for rule in RULES {
+        Regex::new(rule.pattern).map_err(|e| format!("rule {}: {e}", rule.name))?;
+    }
+    Ok(())
+}
+
+/// Words in a paragraph, for the length limits. Scripts written without
+/// spaces (Chinese, Japanese, Thai) count one word per three characters, so a
+/// long paragraph in them is never mistaken for a short label.
+pub fn word_count(s: &str) -> usize {
+    let spaced = s.split_whitespace().count();
+    let wide = s.chars().filter(|c| (*c as u32) >= 0x0E00).count();
+    spaced.max(wide / 3)
+}
+
+/// The first rule that drops this paragraph whole (a paragraph or list rule).
+pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
+    let words = word_count(paragraph);
+    compiled()
+        .iter()
+        .find(|c| c.rule.kind != Inline && words <= c.rule.max_words && c.regex.is_match(paragraph))
+        .map(|c| c.rule)
+}
+
+/// Cuts out inline junk (ad markers, embed placeholders, credits) and
+/// re-collapses the whitespace. Names the rules that fired into `fired`.
+pub fn strip_inline(paragraph: &str, fired: &mut Vec<&'static str>) -> String {
+    let mut text = paragraph.to_string();
+    for c in compiled().iter().filter(|c| c.rule.kind == Inline) {
+        if c.regex.is_match(&text) {
+            fired.push(c.rule.name);
+            text = c.regex.replace_all(&text, " ").into_owned();
+        }
+    }
+    collapse(&text)
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// True for a short line that reads like a link-list item rather than a
+/// sentence: no sentence ending, at most 20 words.
+fn looks_like_list_item(paragraph: &str) -> bool {
+    let words = word_count(paragraph);
+    let t = paragraph.trim_end_matches(['"', '”', '’', '\'', ')']);
+    words <= 20 && !t.ends_with(['.', '!', '?', ':'])
+}
+
+/// The outcome of cleaning a list of paragraphs: what is kept and which rules
+/// fired (each name once per removal), for tests and `--explain` style output.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub kept: Vec<String>,
+    pub fired: Vec<&'static str>,
+}
+
+/// Applies every rule to the paragraphs, in order.
+pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
+    let mut out = Applied::default();
+    let mut in_list = false;
+    for raw in paragraphs {
+        let text = strip_inline(raw.as_ref(), &mut out.fired);
+        if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        if let Some(rule) = dropping_rule(&text) {
+            out.fired.push(rule.name);
+            in_list = rule.kind == ListHeading;
+            continue;
+        }
+        if in_list && looks_like_list_item(&text) {
+            out.fired.push("related_list");
+            continue;
+        }
+        in_list = false;
+        out.kept.push(text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles_and_names_are_unique() {
+        validate().unwrap();
+        let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RULES.len());
+        assert_eq!(compiled().len(), RULES.len());
+    }
+}
