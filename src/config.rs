@@ -116,8 +116,9 @@ pub struct ContentConfig {
     pub intro: PathBuf,
     /// At most this many stories in one issue.
     pub max_articles: usize,
-    /// Oldest article (in days before the issue date) considered when no
-    /// previous issue bounds the window.
+    /// For the first issue (no previous issue bounds the window): only
+    /// articles published this many days before the issue date; 0 takes the
+    /// newest articles whatever their age.
     pub window_days: u32,
 }
 
@@ -129,7 +130,7 @@ impl Default for ContentConfig {
             data: "content/data".into(),
             intro: "content/intro.md".into(),
             max_articles: 8,
-            window_days: 7,
+            window_days: 0,
         }
     }
 }

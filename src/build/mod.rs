@@ -137,6 +137,7 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
             config.content.summaries.display(),
             match previous {
                 Some(p) => format!("published after the previous issue of {p}"),
+                None if config.content.window_days == 0 => "published on or before it".to_string(),
                 None => format!("published in the {} days before", config.content.window_days),
             }
         )));
@@ -272,8 +273,9 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     })
 }
 
-/// The stories for the issue: published after the previous issue (or in
-/// the `window_days` before the date when there is none) and not after the
+/// The stories for the issue: published after the previous issue (or, for
+/// the first issue, in the `window_days` before the date, or any time when
+/// that is 0) and not after the
 /// issue date, undated ones included; newest first, ties by file name;
 /// at most `max_articles`.
 fn select_stories(
@@ -285,6 +287,7 @@ fn select_stories(
 ) -> Vec<SummaryDoc> {
     let start = match previous {
         Some(p) => p.succ_opt().unwrap_or(p),
+        None if config.content.window_days == 0 => NaiveDate::MIN,
         None => date - chrono::Days::new(u64::from(config.content.window_days)),
     };
     let local = |p: &DateTime<FixedOffset>| p.with_timezone(&tz).date_naive();
