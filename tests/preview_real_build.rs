@@ -40,7 +40,6 @@ fn get(base: &str, target: &str) -> (u16, String) {
 }
 
 #[test]
-#[ignore = "awaits build::build_issue (issue 5)"]
 fn preview_serves_the_built_issue_and_an_edited_summary() {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
