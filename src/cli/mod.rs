@@ -96,6 +96,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 Some(SummarizeError::BadFile { .. })
             )
             || cause.is::<newsletter::render::RenderError>()
+            || cause
+                .downcast_ref::<newsletter::send::SendError>()
+                .is_some_and(|e| e.is_bad_input())
         {
             return 2;
         }
