@@ -331,3 +331,51 @@ fn a_real_smtp_send_needs_the_unsubscribe_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("NL_TEST_UNSUB_SECRET"));
     assert!(server.messages().is_empty());
 }
+
+#[test]
+fn a_dead_main_relay_fails_over_to_the_next_one() {
+    let server = SmtpServer::start();
+    // Nothing listens on the main relay's port.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let project = Project::new(
+        LIST,
+        &format!(
+            "transport = \"smtp\"\nmax_send_errors = 50\n\
+             [delivery.smtp]\nhost = \"127.0.0.1\"\nport = {dead_port}\nsecurity = \"none\"\npool = 2\n\
+             [[delivery.relays]]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n",
+            server.addr().port()
+        ),
+    );
+    let text = std::fs::read_to_string(project.config_path())
+        .unwrap()
+        .replacen("transport = \"file\"\n", "", 1);
+    std::fs::write(project.config_path(), text).unwrap();
+    let out = project.run(&["send"]);
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    assert_eq!(server.messages().len(), 3);
+}
+
+#[test]
+fn tls_is_never_silently_downgraded_to_plaintext() {
+    // The in-process server speaks plaintext only and does not offer STARTTLS.
+    let server = SmtpServer::start();
+    let project = smtp_project(LIST, "retries = 1\n");
+    let starttls = format!("{}?tls=starttls", server.url());
+    let out = project.run(&["send", "--smtp", &starttls]);
+    assert_eq!(out.status.code(), Some(1), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("STARTTLS"),
+        "{}",
+        shown(&out)
+    );
+    let tls = format!("smtps://{}", server.addr());
+    let out = project.run(&["send", "--smtp", &tls]);
+    assert_eq!(out.status.code(), Some(1), "{}", shown(&out));
+    assert!(
+        server.messages().is_empty(),
+        "a message went out in plaintext"
+    );
+    assert_eq!(project.ledger().delivery_counts(1, None).unwrap().queued, 3);
+}
