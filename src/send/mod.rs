@@ -677,13 +677,8 @@ impl Shared {
         }
     }
 
-    /// Exponential backoff with jitter: base·2^(attempt-1), ×[0.5, 1.5), at most a minute.
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .retry_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-        let capped = exp.min(Duration::from_secs(60));
-        capped.mul_f64(0.5 + fastrand::f64())
+        backoff_delay(self.retry_base, attempt, fastrand::f64())
     }
 
     /// Opens a connection to the first relay that answers (failover in order).
@@ -946,6 +941,15 @@ fn deliver_over_smtp(
     outcome
 }
 
+/// Exponential backoff with jitter: base·2^(attempt-1), capped at a minute,
+/// then scaled by 0.5 + `jitter` (jitter in [0, 1)) so that many workers
+/// failing together do not retry in lockstep.
+fn backoff_delay(base: Duration, attempt: u32, jitter: f64) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    exp.min(Duration::from_secs(60))
+        .mul_f64(0.5 + jitter.clamp(0.0, 1.0))
+}
+
 /// The EHLO name: the From address's domain.
 fn composer_domain(config: &Config) -> Option<String> {
     let from: lettre::message::Mailbox = config.delivery.from.parse().ok()?;
@@ -955,4 +959,30 @@ fn composer_domain(config: &Config) -> Option<String> {
 /// The outbox folder of an issue (for messages and tests).
 pub fn outbox_dir(config: &Config, issue: u32) -> PathBuf {
     config.delivery.outbox.join(format!("{issue:03}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(500);
+        assert_eq!(backoff_delay(base, 1, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff_delay(base, 2, 0.5), Duration::from_millis(1000));
+        assert_eq!(backoff_delay(base, 4, 0.5), Duration::from_millis(4000));
+        assert_eq!(backoff_delay(base, 3, 0.0), Duration::from_millis(1000));
+        assert_eq!(backoff_delay(base, 40, 0.5), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn eml_names_are_safe_and_distinct() {
+        assert_eq!(eml_file_name("Ada@Example.com"), "ada@example.com.eml");
+        let odd = eml_file_name("a/b@example.com");
+        assert!(
+            odd.starts_with("a_b@example.com-") && !odd.contains('/'),
+            "{odd}"
+        );
+        assert_ne!(odd, eml_file_name("a_b@example.com"));
+    }
 }
