@@ -296,8 +296,11 @@ fn kill_9_mid_run_then_rerun_delivers_exactly_once_except_reported_ambiguous() {
 /// Starts smtp-sink with `flags` on a free port.
 fn smtp_sink(flags: &[&str]) -> (Server, u16) {
     let port = free_port();
-    let child = Command::new("smtp-sink")
-        .args(["-u", "nobody"])
+    let mut cmd = Command::new("smtp-sink");
+    if is_root() {
+        cmd.args(["-u", "nobody"]); // smtp-sink refuses to run as root without it
+    }
+    let child = cmd
         .args(flags)
         .arg(format!("127.0.0.1:{port}"))
         .arg("64")
@@ -307,6 +310,14 @@ fn smtp_sink(flags: &[&str]) -> (Server, u16) {
         .expect("smtp-sink (Postfix)");
     wait_for_port(port);
     (Server(child), port)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn sink_run(dir: &Path, flags: &[&str]) -> Output {

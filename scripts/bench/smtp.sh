@@ -21,7 +21,8 @@ trap cleanup EXIT
 export NEWSLETTER_UNSUBSCRIBE_SECRET=bench-secret
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-smtp-sink -u nobody "127.0.0.1:$PORT" 256 &
+SINK_USER=(); [ "$(id -u)" = 0 ] && SINK_USER=(-u nobody)  # required when root
+smtp-sink "${SINK_USER[@]}" "127.0.0.1:$PORT" 256 &
 SINK_PID=$!
 sleep 0.5
 
