@@ -178,6 +178,8 @@ pub struct DeliveryConfig {
     pub rate: f64,
     /// Attempts per recipient for transient failures (4xx, dropped connections).
     pub retries: u32,
+    /// First retry delay in milliseconds; each retry doubles it (with jitter).
+    pub retry_delay_ms: u64,
     /// Consecutive failures after which the run pauses (as listmonk's max_send_errors).
     pub max_send_errors: u32,
     /// One-click unsubscribe page; `{token}` and `{email}` are filled per recipient.
@@ -201,6 +203,7 @@ impl Default for DeliveryConfig {
             outbox: "outbox".into(),
             rate: 0.0,
             retries: 5,
+            retry_delay_ms: 500,
             max_send_errors: 20,
             unsubscribe_url: "http://localhost:1111/unsubscribe?token={token}".into(),
             unsubscribe_mailto: "unsubscribe@example.com".into(),

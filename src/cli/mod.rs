@@ -107,6 +107,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 cause.downcast_ref::<newsletter::preview::PreviewError>(),
                 Some(newsletter::preview::PreviewError::BadHost { .. })
             )
+            || cause
+                .downcast_ref::<newsletter::send::SendError>()
+                .is_some_and(|e| e.is_bad_input())
         {
             return 2;
         }

@@ -41,6 +41,23 @@ fn parse_issue(s: &str) -> Result<IssueSelector, String> {
 
 pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let config = super::load_config(config_path)?;
+    if args.status {
+        let status = send::delivery_status(&config, &args.issue).context("reading the ledger")?;
+        let c = status.counts;
+        println!(
+            "issue {}: {} sent, {} queued, {} sending (ambiguous), {} failed, {} total",
+            status.issue,
+            c.sent,
+            c.queued,
+            c.sending,
+            c.failed,
+            c.total()
+        );
+        for address in &status.ambiguous_recipients {
+            println!("ambiguous: {address}");
+        }
+        return Ok(0);
+    }
     let opts = SendOptions {
         issue: args.issue,
         to: args.to,
@@ -51,9 +68,46 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     };
     let report = send::send_issue(&config, &opts).context("sending the issue")?;
     super::report_problems(&report.problems);
-    eprintln!(
-        "issue {}: {} sent, {} failed, {} skipped, {} ambiguous",
-        report.issue, report.sent, report.failed, report.skipped, report.ambiguous
+    let what = if report.test_send {
+        "test send of issue"
+    } else {
+        "issue"
+    };
+    if report.dry_run {
+        println!(
+            "dry run: {what} {} ({:?}) would go to {} recipient(s) via {}; {} already sent, {} unsubscribed, {} invalid, {} duplicate(s) merged, {} ambiguous; nothing was sent",
+            report.issue,
+            report.subject,
+            report.would_send,
+            report.destination,
+            report.already_sent,
+            report.unsubscribed,
+            report.invalid,
+            report.duplicates,
+            report.ambiguous
+        );
+        return Ok(0);
+    }
+    for address in &report.ambiguous_recipients {
+        eprintln!(
+            "ambiguous: {address} (the connection was lost mid-message; it may have arrived; resend with --resend-ambiguous)"
+        );
+    }
+    if let Some(why) = &report.paused {
+        eprintln!("{why}\n  hint: fix the cause and run `newsletter send` again; it resumes where it stopped");
+    }
+    println!(
+        "{what} {} via {}: {} sent, {} failed, {} skipped, {} ambiguous",
+        report.issue,
+        report.destination,
+        report.sent,
+        report.failed,
+        report.skipped,
+        report.ambiguous
     );
-    Ok(if report.failed > 0 { 1 } else { 0 })
+    Ok(if report.failed > 0 || report.paused.is_some() {
+        1
+    } else {
+        0
+    })
 }

@@ -14,6 +14,8 @@ use thiserror::Error;
 
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
+mod deliveries;
+pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
 
 #[derive(Debug, Error)]
 pub enum LedgerError {
@@ -43,13 +45,22 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     detail      TEXT
 );
+-- recipient is the lower-cased address (the merge key); address is the
+-- address as first written in the list. run is the send run that last saw the
+-- recipient in the list (a run sends only to readers still on the list), line
+-- its line in subscribers.csv, name/fields the per-recipient template values.
 CREATE TABLE IF NOT EXISTS deliveries (
     issue       INTEGER NOT NULL,
     recipient   TEXT NOT NULL,
+    address     TEXT NOT NULL,
     status      TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_reply  TEXT,
     message_id  TEXT,
+    name        TEXT NOT NULL DEFAULT '',
+    fields      TEXT NOT NULL DEFAULT '{}',
+    run         INTEGER NOT NULL DEFAULT 0,
+    line        INTEGER,
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (issue, recipient)
 );

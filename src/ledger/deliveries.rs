@@ -1,0 +1,340 @@
+//! The `deliveries` table: one row per (issue, recipient), the send stage's
+//! queue and its memory across crashes.
+//!
+//! States: `queued` → `sending` (written before DATA) → `sent` (after the
+//! server's 250) | `failed` (a permanent 5xx). A transient failure that ran out
+//! of retries goes back to `queued` so the next run tries again. A `sending`
+//! row found by a later run means a crash or a lost reply mid-message: the
+//! reader may or may not have the issue, so it is reported, not guessed.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Ledger, LedgerError};
+
+/// Counts of one issue's delivery rows by status.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub queued: usize,
+    pub sending: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+impl DeliveryCounts {
+    pub fn total(&self) -> usize {
+        self.queued + self.sending + self.sent + self.failed
+    }
+}
+
+/// What recording a subscriber row for a run found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    /// First seen in this run; the status it has (new rows are `queued`).
+    Listed(String),
+    /// The same address (ignoring case) already appeared in this run, at `first_line`.
+    Duplicate { first_line: Option<usize> },
+}
+
+/// A row still to be delivered.
+#[derive(Debug, Clone)]
+pub struct PendingDelivery {
+    pub rowid: i64,
+    pub recipient: String,
+    pub address: String,
+    pub name: String,
+    /// JSON object of the other subscriber columns.
+    pub fields: String,
+    pub attempts: u32,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Ledger {
+    /// A fresh run number for sending `issue`; rows seen by this run carry it.
+    pub fn begin_delivery_run(&self, issue: u32) -> Result<i64, LedgerError> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(run), 0) + 1 FROM deliveries WHERE issue = ?1",
+            [issue],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Starts a transaction (enqueueing a large list in batches is far faster).
+    pub fn begin(&self) -> Result<(), LedgerError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    pub fn commit(&self) -> Result<(), LedgerError> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Undoes the open transaction (a dry run enqueues, counts, and rolls back).
+    pub fn rollback(&self) -> Result<(), LedgerError> {
+        self.conn.execute_batch("ROLLBACK")?;
+        Ok(())
+    }
+
+    /// Records that subscriber `recipient` (lower-cased address) is on the list
+    /// for this run, keeping any earlier status (a `sent` row stays sent).
+    #[allow(clippy::too_many_arguments)]
+    pub fn enqueue_delivery(
+        &self,
+        issue: u32,
+        run: i64,
+        recipient: &str,
+        address: &str,
+        name: &str,
+        fields_json: &str,
+        line: usize,
+    ) -> Result<Enqueued, LedgerError> {
+        let mut upsert = self.conn.prepare_cached(
+            "INSERT INTO deliveries (issue, recipient, address, status, name, fields, run, line, updated_at)
+             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (issue, recipient) DO UPDATE
+               SET address = excluded.address, name = excluded.name, fields = excluded.fields,
+                   run = excluded.run, line = excluded.line
+               WHERE deliveries.run <> excluded.run
+             RETURNING status",
+        )?;
+        let status: Option<String> = upsert
+            .query_row(
+                params![
+                    issue,
+                    recipient,
+                    address,
+                    name,
+                    fields_json,
+                    run,
+                    line as i64,
+                    now()
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match status {
+            Some(status) => Ok(Enqueued::Listed(status)),
+            None => {
+                let first_line: Option<i64> = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT line FROM deliveries WHERE issue = ?1 AND recipient = ?2",
+                    )?
+                    .query_row(params![issue, recipient], |r| r.get(0))
+                    .optional()?
+                    .flatten();
+                Ok(Enqueued::Duplicate {
+                    first_line: first_line.map(|l| l as usize),
+                })
+            }
+        }
+    }
+
+    /// Up to `limit` rows of this run still to send, after `after_rowid`
+    /// (keyset paging keeps memory flat however long the list).
+    pub fn pending_deliveries(
+        &self,
+        issue: u32,
+        run: Option<i64>,
+        include_sending: bool,
+        after_rowid: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingDelivery>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rowid, recipient, address, name, fields, attempts FROM deliveries
+             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) AND rowid > ?3
+               AND (status = 'queued' OR (?4 AND status = 'sending'))
+             ORDER BY rowid LIMIT ?5",
+        )?;
+        let rows = stmt.query_map(
+            params![issue, run, after_rowid, include_sending, limit as i64],
+            |r| {
+                Ok(PendingDelivery {
+                    rowid: r.get(0)?,
+                    recipient: r.get(1)?,
+                    address: r.get(2)?,
+                    name: r.get(3)?,
+                    fields: r.get(4)?,
+                    attempts: r.get(5)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Counts rows by status, for the whole issue or only those seen by `run`.
+    pub fn delivery_counts(
+        &self,
+        issue: u32,
+        run: Option<i64>,
+    ) -> Result<DeliveryCounts, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, COUNT(*) FROM deliveries
+             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) GROUP BY status",
+        )?;
+        let mut counts = DeliveryCounts::default();
+        let rows = stmt.query_map(params![issue, run], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (status, n) = row?;
+            let n = n as usize;
+            match status.as_str() {
+                "queued" => counts.queued = n,
+                "sending" => counts.sending = n,
+                "sent" => counts.sent = n,
+                _ => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Addresses left `sending` (ambiguous), at most `limit`, for the report.
+    pub fn ambiguous_deliveries(
+        &self,
+        issue: u32,
+        run: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<String>, LedgerError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT address FROM deliveries
+             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) AND status = 'sending'
+             ORDER BY rowid LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![issue, run, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a row `sending`: from here until `sent`, a crash leaves it ambiguous.
+    /// Every attempt's outcome (`mark_sent`, `mark_failed`, `mark_retry_later`,
+    /// `note_attempt`) adds one to `attempts`.
+    pub fn mark_sending(&self, issue: u32, recipient: &str) -> Result<(), LedgerError> {
+        self.set_status(issue, recipient, "sending", None, None, false)
+    }
+
+    /// Marks a row `sent` with the server's reply and the Message-ID.
+    pub fn mark_sent(
+        &self,
+        issue: u32,
+        recipient: &str,
+        reply: &str,
+        message_id: &str,
+    ) -> Result<(), LedgerError> {
+        self.set_status(
+            issue,
+            recipient,
+            "sent",
+            Some(reply),
+            Some(message_id),
+            true,
+        )
+    }
+
+    /// Marks a row permanently `failed` (a 5xx): it is not retried.
+    pub fn mark_failed(&self, issue: u32, recipient: &str, reply: &str) -> Result<(), LedgerError> {
+        self.set_status(issue, recipient, "failed", Some(reply), None, true)
+    }
+
+    /// Puts a row back to `queued` after transient failures, keeping the reply.
+    pub fn mark_retry_later(
+        &self,
+        issue: u32,
+        recipient: &str,
+        reply: &str,
+    ) -> Result<(), LedgerError> {
+        self.set_status(issue, recipient, "queued", Some(reply), None, true)
+    }
+
+    /// Records a failed attempt and its reply without changing the status
+    /// (a transient failure about to be retried, or an ambiguous one).
+    pub fn note_attempt(
+        &self,
+        issue: u32,
+        recipient: &str,
+        reply: &str,
+    ) -> Result<(), LedgerError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE deliveries SET attempts = attempts + 1, last_reply = ?3, updated_at = ?4
+                 WHERE issue = ?1 AND recipient = ?2",
+            )?
+            .execute(params![issue, recipient, reply, now()])?;
+        Ok(())
+    }
+
+    fn set_status(
+        &self,
+        issue: u32,
+        recipient: &str,
+        status: &str,
+        reply: Option<&str>,
+        message_id: Option<&str>,
+        count_attempt: bool,
+    ) -> Result<(), LedgerError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE deliveries SET status = ?3,
+                    last_reply = COALESCE(?4, last_reply),
+                    message_id = COALESCE(?5, message_id),
+                    attempts = attempts + ?6,
+                    updated_at = ?7
+                 WHERE issue = ?1 AND recipient = ?2",
+            )?
+            .execute(params![
+                issue,
+                recipient,
+                status,
+                reply,
+                message_id,
+                count_attempt as i64,
+                now()
+            ])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_move_through_states_and_duplicates_are_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
+        let run = ledger.begin_delivery_run(1).unwrap();
+        assert_eq!(run, 1);
+        let e = ledger
+            .enqueue_delivery(1, run, "a@x.example", "A@x.example", "A", "{}", 2)
+            .unwrap();
+        assert_eq!(e, Enqueued::Listed("queued".into()));
+        let dup = ledger
+            .enqueue_delivery(1, run, "a@x.example", "a@x.example", "", "{}", 5)
+            .unwrap();
+        assert_eq!(
+            dup,
+            Enqueued::Duplicate {
+                first_line: Some(2)
+            }
+        );
+        ledger.mark_sending(1, "a@x.example").unwrap();
+        ledger
+            .mark_sent(1, "a@x.example", "250 ok", "<m@x>")
+            .unwrap();
+        let run2 = ledger.begin_delivery_run(1).unwrap();
+        assert_eq!(run2, 2);
+        let again = ledger
+            .enqueue_delivery(1, run2, "a@x.example", "a@x.example", "", "{}", 2)
+            .unwrap();
+        assert_eq!(again, Enqueued::Listed("sent".into()));
+        assert!(ledger
+            .pending_deliveries(1, Some(run2), true, 0, 10)
+            .unwrap()
+            .is_empty());
+        let counts = ledger.delivery_counts(1, None).unwrap();
+        assert_eq!(counts.sent, 1);
+        assert_eq!(counts.total(), 1);
+    }
+}

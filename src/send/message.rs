@@ -1,0 +1,321 @@
+//! One recipient's message: the issue's pre-rendered HTML and text with the
+//! reader's values filled into the slots (no template is rendered per
+//! recipient), as multipart/alternative, with the list headers mail providers
+//! look for (List-Id, List-Unsubscribe, RFC 8058 one-click) and, when
+//! configured, a DKIM signature that covers them.
+
+use std::collections::BTreeMap;
+
+use hmac::{Hmac, Mac};
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+use sha2::{Digest, Sha256};
+
+use crate::build::IssueManifest;
+use crate::config::Config;
+use crate::render::personalize::Values;
+
+use super::SendError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The secret used when the configured environment variable is unset. Only
+/// allowed for the file transport, dry runs and `--to` test sends (see
+/// [`Composer::new`]); tokens signed with it are worthless by design.
+pub const DEVELOPMENT_SECRET: &str = "newsletter-development-secret-do-not-use-in-production";
+
+/// Signs unsubscribe tokens: `hex(lower-cased address) "." hex(HMAC-SHA256)[..32]`.
+/// The token carries the address, so the unsubscribe page needs only the
+/// token and the secret to know who asked ([`verify_unsubscribe_token`]).
+pub fn unsubscribe_token(secret: &[u8], address: &str) -> String {
+    let key = address.to_lowercase();
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(key.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    format!(
+        "{}.{}",
+        hex::encode(key.as_bytes()),
+        hex::encode(&tag[..16])
+    )
+}
+
+/// The address a token was issued for, if the token is genuine.
+pub fn verify_unsubscribe_token(secret: &[u8], token: &str) -> Option<String> {
+    let (addr_hex, tag_hex) = token.split_once('.')?;
+    let address = String::from_utf8(hex::decode(addr_hex).ok()?).ok()?;
+    let tag = hex::decode(tag_hex).ok()?;
+    let mut mac = HmacSha256::new_from_slice(secret).ok()?;
+    mac.update(address.as_bytes());
+    mac.verify_truncated_left(&tag).ok()?;
+    Some(address)
+}
+
+/// One composed message, ready for the wire or the outbox.
+pub struct Composed {
+    pub message_id: String,
+    pub envelope: lettre::address::Envelope,
+    pub bytes: Vec<u8>,
+}
+
+/// Builds each recipient's message from the issue's slot templates.
+pub struct Composer {
+    manifest: IssueManifest,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+    list_id: String,
+    domain: String,
+    unsubscribe_url: String,
+    unsubscribe_mailto: String,
+    secret: Vec<u8>,
+    dkim: Option<DkimConfig>,
+}
+
+/// Percent-encodes a value for a URL query or mailto.
+fn url_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Composer {
+    /// `secret` is the unsubscribe secret (from the environment, or
+    /// [`DEVELOPMENT_SECRET`] where that is allowed).
+    pub fn new(
+        config: &Config,
+        manifest: IssueManifest,
+        secret: Vec<u8>,
+    ) -> Result<Composer, SendError> {
+        let bad = |message: String| SendError::BadConfig {
+            path: config.source_path.clone(),
+            message,
+        };
+        let from: Mailbox = config.delivery.from.parse().map_err(|e| {
+            bad(format!(
+                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
+                config.delivery.from
+            ))
+        })?;
+        let reply_to = match &config.delivery.reply_to {
+            Some(r) => Some(r.parse::<Mailbox>().map_err(|e| {
+                bad(format!(
+                    "[delivery] reply_to = {r:?} is not a mailbox ({e})"
+                ))
+            })?),
+            None => None,
+        };
+        let domain = from.email.domain().to_string();
+        let slug: String = config
+            .newsletter
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let slug = if slug.is_empty() {
+            "newsletter".into()
+        } else {
+            slug
+        };
+        let list_id = format!(
+            "{} <{slug}.{domain}>",
+            config
+                .newsletter
+                .name
+                .replace(['<', '>', '"', '\r', '\n'], "")
+        );
+        let dkim = match &config.delivery.dkim {
+            None => None,
+            Some(d) => {
+                let pem = std::fs::read_to_string(&d.private_key_file).map_err(|e| {
+                    bad(format!(
+                        "{}: cannot read the DKIM key: {e}",
+                        d.private_key_file.display()
+                    ))
+                })?;
+                let algorithm = if pem.contains("BEGIN RSA PRIVATE KEY") {
+                    DkimSigningAlgorithm::Rsa
+                } else {
+                    DkimSigningAlgorithm::Ed25519
+                };
+                let key = DkimSigningKey::new(pem.trim(), algorithm).map_err(|e| {
+                    bad(format!(
+                        "{}: not a usable DKIM key ({e:?}); use an RSA key in PKCS#1 PEM (`openssl genrsa -traditional`) or a base64 Ed25519 seed",
+                        d.private_key_file.display()
+                    ))
+                })?;
+                let headers = [
+                    "From",
+                    "To",
+                    "Subject",
+                    "Date",
+                    "Message-ID",
+                    "List-Id",
+                    "List-Unsubscribe",
+                    "List-Unsubscribe-Post",
+                    "MIME-Version",
+                    // Not Content-Type: lettre writes a multipart's Content-Type
+                    // with the body, after signing, so signing it would break
+                    // the signature (found by the dkimpy e2e test).
+                ]
+                .into_iter()
+                .map(HeaderName::new_from_ascii_str)
+                .collect::<Vec<_>>();
+
+                Some(DkimConfig::new(
+                    d.selector.clone(),
+                    d.domain.clone(),
+                    key,
+                    headers,
+                    DkimCanonicalization {
+                        header: DkimCanonicalizationType::Relaxed,
+                        body: DkimCanonicalizationType::Relaxed,
+                    },
+                ))
+            }
+        };
+        Ok(Composer {
+            manifest,
+            from,
+            reply_to,
+            list_id,
+            domain,
+            unsubscribe_url: config.delivery.unsubscribe_url.clone(),
+            unsubscribe_mailto: config.delivery.unsubscribe_mailto.clone(),
+            secret,
+            dkim,
+        })
+    }
+
+    pub fn issue(&self) -> u32 {
+        self.manifest.number
+    }
+
+    /// A Message-ID that is the same for the same (issue, recipient), so a
+    /// resent ambiguous message can be recognised as a duplicate by clients.
+    pub fn message_id(&self, key: &str) -> String {
+        let digest = Sha256::digest(key.as_bytes());
+        format!(
+            "<issue{}.{}@{}>",
+            self.manifest.number,
+            hex::encode(&digest[..12]),
+            self.domain
+        )
+    }
+
+    /// The personalised one-click unsubscribe URL for `address`.
+    pub fn unsubscribe_url(&self, address: &str) -> String {
+        let token = unsubscribe_token(&self.secret, address);
+        self.unsubscribe_url
+            .replace("{token}", &token)
+            .replace("{email}", &url_encode(&address.to_lowercase()))
+    }
+
+    /// Composes the message for one reader.
+    pub fn compose(
+        &self,
+        address: &str,
+        name: &str,
+        fields: &BTreeMap<String, String>,
+    ) -> Result<Composed, String> {
+        let email: lettre::Address = address.parse().map_err(|e| format!("{address:?}: {e}"))?;
+        let unsubscribe = self.unsubscribe_url(address);
+        let values = Values {
+            email: address,
+            name,
+            unsubscribe_url: &unsubscribe,
+            fields,
+        };
+        let mut html = String::new();
+        self.manifest
+            .html_template
+            .fill_into(&values, true, &mut html);
+        let mut text = String::new();
+        self.manifest
+            .text_template
+            .fill_into(&values, false, &mut text);
+
+        let message_id = self.message_id(&address.to_lowercase());
+        let to_name = (!name.is_empty()).then(|| name.replace(['\r', '\n'], " "));
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(to_name, email))
+            .subject(self.manifest.subject.clone())
+            .message_id(Some(message_id.clone()))
+            .date_now();
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
+        let raw =
+            |n: &'static str, v: String| HeaderValue::new(HeaderName::new_from_ascii_str(n), v);
+        let mut list_unsubscribe = format!("<{unsubscribe}>");
+        if !self.unsubscribe_mailto.is_empty() {
+            list_unsubscribe.push_str(&format!(
+                ", <mailto:{}?subject=unsubscribe%20{}>",
+                self.unsubscribe_mailto,
+                url_encode(&address.to_lowercase())
+            ));
+        }
+        builder = builder
+            .raw_header(raw("List-Id", self.list_id.clone()))
+            .raw_header(raw("List-Unsubscribe", list_unsubscribe));
+        // RFC 8058 one-click needs an https URL the provider can POST to.
+        if unsubscribe.starts_with("https://") {
+            builder = builder.raw_header(raw(
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
+        }
+        let mut message = builder
+            .multipart(MultiPart::alternative_plain_html(text, html))
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        if let Some(dkim) = &self.dkim {
+            message.sign(dkim);
+        }
+        Ok(Composed {
+            message_id,
+            envelope: message.envelope().clone(),
+            bytes: message.formatted(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_and_resist_tampering() {
+        let token = unsubscribe_token(b"s3cret", "Ada@Example.com");
+        assert_eq!(
+            verify_unsubscribe_token(b"s3cret", &token).as_deref(),
+            Some("ada@example.com")
+        );
+        assert_eq!(verify_unsubscribe_token(b"other", &token), None);
+        let forged = format!(
+            "{}.{}",
+            hex::encode("eve@example.com"),
+            token.split_once('.').unwrap().1
+        );
+        assert_eq!(verify_unsubscribe_token(b"s3cret", &forged), None);
+    }
+}

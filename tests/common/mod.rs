@@ -1,0 +1,5 @@
+//! Helpers shared by integration tests (`mod common;`).
+#![allow(dead_code)]
+
+pub mod send_project;
+pub mod smtp_server;

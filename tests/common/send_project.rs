@@ -1,0 +1,104 @@
+//! A throwaway newsletter project for send tests: config, subscriber list and
+//! a built issue folder (issue.json written from slot templates, exactly as
+//! `build` writes it), plus a way to run the real binary against it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use newsletter::build::IssueManifest;
+use newsletter::render::personalize::{marker, SlotTemplate};
+
+pub const SECRET: &str = "test-unsubscribe-secret";
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project whose config has `extra` appended to a base delivery section.
+    pub fn new(subscribers_csv: &str, delivery_extra: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = format!(
+            "[newsletter]\nname = \"Energy Source\"\ntimezone = \"Europe/London\"\n\n\
+             [delivery]\ntransport = \"file\"\nfrom = \"Energy Source <newsletter@example.com>\"\n\
+             unsubscribe_url = \"https://news.example.com/unsubscribe?token={{token}}\"\n\
+             unsubscribe_mailto = \"unsubscribe@example.com\"\n\
+             unsubscribe_secret_env = \"NL_TEST_UNSUB_SECRET\"\n\
+             retry_delay_ms = 1\n{delivery_extra}\n"
+        );
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        std::fs::write(dir.path().join("subscribers.csv"), subscribers_csv).unwrap();
+        let project = Project { dir };
+        project.write_issue(1);
+        project
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root().join("config.toml")
+    }
+
+    /// Writes dist/issues/<NNN>/issue.json with a small personalised issue.
+    pub fn write_issue(&self, number: u32) {
+        let html = format!(
+            "<!doctype html><html><body><h1>Energy Source #{number}</h1>\
+             <p>Good morning {name},</p><p>Brent crude rose 2.4% to $81.30 a barrel.</p>\
+             <p>Your company: {company}</p>\
+             <p><a href=\"{unsub}\">Unsubscribe</a></p></body></html>",
+            name = marker("name"),
+            company = marker("company"),
+            unsub = marker("unsubscribe_url"),
+        );
+        let text = format!(
+            "Energy Source #{number}\n\nGood morning {name},\n\nBrent crude rose 2.4% to $81.30 a barrel.\n\n.leading dot line\n\nUnsubscribe: {unsub}\n",
+            name = marker("name"),
+            unsub = marker("unsubscribe_url"),
+        );
+        let manifest = IssueManifest {
+            number,
+            date: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            subject: format!("Energy Source #{number}: oil climbs"),
+            preheader: "Oil climbs".into(),
+            web_url: format!("https://news.example.com/issues/{number:03}/"),
+            html_template: SlotTemplate::parse(&html),
+            text_template: SlotTemplate::parse(&text),
+        };
+        let dir = self.root().join(format!("dist/issues/{number:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("issue.json"),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// Runs `newsletter --config <project>/config.toml ARGS` with the secret set.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_newsletter"))
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env("NL_TEST_UNSUB_SECRET", SECRET)
+            .output()
+            .expect("run newsletter")
+    }
+
+    pub fn ledger(&self) -> newsletter::ledger::Ledger {
+        newsletter::ledger::Ledger::open(&self.root().join("state/newsletter.sqlite")).unwrap()
+    }
+}
+
+/// stdout + stderr, for assertion messages.
+pub fn shown(out: &Output) -> String {
+    format!(
+        "status: {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
