@@ -492,7 +492,6 @@ fn emls(dir: &Path) -> usize {
 }
 
 #[test]
-#[ignore = "awaits build::build_issue and send::send_issue (issues 5 and 6)"]
 fn end_to_end_run_at_twice_within_a_slot_sends_once() {
     let dir = sample_project();
     let run = |time: &str| {
@@ -520,7 +519,6 @@ fn end_to_end_run_at_twice_within_a_slot_sends_once() {
 }
 
 #[test]
-#[ignore = "awaits build::build_issue and send::send_issue (issues 5 and 6)"]
 fn end_to_end_run_now_sends_the_issue_for_todays_date() {
     let dir = sample_project();
     let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
@@ -545,7 +543,6 @@ fn end_to_end_run_now_sends_the_issue_for_todays_date() {
 
 #[cfg(unix)]
 #[test]
-#[ignore = "awaits build::build_issue and send::send_issue (issues 5 and 6)"]
 fn end_to_end_daemon_catches_up_a_missed_slot_then_stops_on_sigterm() {
     let dir = sample_project();
     // The sample config with a yearly slot and a grace of over a year, so

@@ -258,7 +258,7 @@ pub enum RunOutcome {
     Ran {
         slot: DateTime<FixedOffset>,
         issue: u32,
-        report: crate::send::SendReport,
+        report: Box<crate::send::SendReport>,
         problems: Vec<Problem>,
     },
 }
@@ -355,7 +355,7 @@ where
             Ok(RunOutcome::Ran {
                 slot: slot.fixed_offset(),
                 issue: done.issue,
-                report: done.report,
+                report: Box::new(done.report),
                 problems: done.problems,
             })
         }

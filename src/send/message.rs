@@ -11,8 +11,9 @@ use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey,
 };
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
 
@@ -73,6 +74,8 @@ pub struct Composer {
     unsubscribe_mailto: String,
     secret: Vec<u8>,
     dkim: Option<DkimConfig>,
+    /// Images the HTML refers to by `cid:`, read once and attached to every copy.
+    inline_images: Vec<(String, Vec<u8>, ContentType)>,
 }
 
 /// Percent-encodes a value for a URL query or mailto.
@@ -114,6 +117,24 @@ impl Composer {
             })?),
             None => None,
         };
+        let issue_dir = crate::build::issue_dir(config, manifest.number);
+        let mut inline_images = Vec::new();
+        for image in &manifest.inline_images {
+            let path = issue_dir.join(&image.file);
+            let bytes = std::fs::read(&path).map_err(|source| SendError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let content_type = ContentType::parse(&image.content_type).map_err(|e| {
+                bad(format!(
+                    "{}: image {:?} has content type {:?}: {e}",
+                    path.display(),
+                    image.cid,
+                    image.content_type
+                ))
+            })?;
+            inline_images.push((image.cid.clone(), bytes, content_type));
+        }
         let domain = from.email.domain().to_string();
         let slug: String = config
             .newsletter
@@ -203,6 +224,7 @@ impl Composer {
             unsubscribe_mailto: config.delivery.unsubscribe_mailto.clone(),
             secret,
             dkim,
+            inline_images,
         })
     }
 
@@ -228,6 +250,23 @@ impl Composer {
         self.unsubscribe_url
             .replace("{token}", &token)
             .replace("{email}", &url_encode(&address.to_lowercase()))
+    }
+
+    /// multipart/alternative of the text and the HTML; when the HTML embeds
+    /// images, the HTML and its images sit together in a multipart/related.
+    fn body(&self, text: String, html: String) -> MultiPart {
+        if self.inline_images.is_empty() {
+            return MultiPart::alternative_plain_html(text, html);
+        }
+        let mut related = MultiPart::related().singlepart(SinglePart::html(html));
+        for (cid, bytes, content_type) in &self.inline_images {
+            related = related.singlepart(
+                Attachment::new_inline(cid.clone()).body(bytes.clone(), content_type.clone()),
+            );
+        }
+        MultiPart::alternative()
+            .singlepart(SinglePart::plain(text))
+            .multipart(related)
     }
 
     /// Composes the message for one reader.
@@ -286,7 +325,7 @@ impl Composer {
             ));
         }
         let mut message = builder
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(self.body(text, html))
             .map_err(|e| format!("cannot build the message: {e}"))?;
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);

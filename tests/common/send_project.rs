@@ -67,6 +67,9 @@ impl Project {
             web_url: format!("https://news.example.com/issues/{number:03}/"),
             html_template: SlotTemplate::parse(&html),
             text_template: SlotTemplate::parse(&text),
+            headlines: vec!["Oil climbs".into()],
+            content_html: "<p>Brent crude rose 2.4%.</p>".into(),
+            inline_images: Vec::new(),
         };
         let dir = self.root().join(format!("dist/issues/{number:03}"));
         std::fs::create_dir_all(&dir).unwrap();
