@@ -155,3 +155,42 @@ fn second_run_for_the_same_slot_sends_nothing_twice() {
         count
     );
 }
+
+#[test]
+fn a_send_by_hand_refuses_while_another_process_holds_the_state_lock() {
+    let project = sample_project();
+    let summarized = newsletter(project.path(), &["summarize"]);
+    assert!(
+        summarized.status.success(),
+        "{}",
+        String::from_utf8_lossy(&summarized.stderr)
+    );
+    let built = newsletter(project.path(), &["build", "--date", "2026-11-24"]);
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+
+    let held = newsletter::schedule::StateLock::acquire(&project.path().join("state")).unwrap();
+    let refused = newsletter(project.path(), &["send"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("PID {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(files_with_extension(&project.path().join("outbox"), "eml").is_empty());
+
+    drop(held);
+    let sent = newsletter(project.path(), &["send"]);
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    assert_eq!(
+        files_with_extension(&project.path().join("outbox"), "eml").len(),
+        subscriber_count(project.path())
+    );
+}

@@ -1,6 +1,6 @@
 //! `newsletter preview` on a copy of the sample project, through the real
-//! `build::build_issue`: serves the issue, and serves an edited summary.
-//! Awaits the build stage (issue 5): drop the `ignore` once it is merged.
+//! build stage: serves the issue, and serves an edited summary, without
+//! touching what is published (dist/) or using up an issue number.
 
 use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
@@ -94,6 +94,17 @@ fn preview_serves_the_built_issue_and_an_edited_summary() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(
+        !dir.path().join("dist").exists(),
+        "the preview wrote into the published dist/"
+    );
+    let ledger =
+        newsletter::ledger::Ledger::open(&dir.path().join("state/newsletter.sqlite")).unwrap();
+    assert_eq!(
+        ledger.latest_issue().unwrap(),
+        None,
+        "the preview reserved an issue number"
+    );
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -125,6 +125,23 @@ pub fn latest_built_dir(config: &Config) -> Option<PathBuf> {
 
 /// Builds the issue for `date` (a rebuild for the same date keeps its number).
 pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, BuildError> {
+    build(config, date, Mode::Publish)
+}
+
+/// Builds the issue for `date` as a draft: it gets the number it would have,
+/// but the ledger is left untouched, so previewing never uses up an issue
+/// number. Point `config.paths.dist` elsewhere to keep drafts out of `dist/`.
+pub fn build_preview(config: &Config, date: NaiveDate) -> Result<BuiltIssue, BuildError> {
+    build(config, date, Mode::Preview)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Publish,
+    Preview,
+}
+
+fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, BuildError> {
     let renderer = Renderer::load(&config.paths.templates)?;
     let ledger = crate::ledger::Ledger::open(&config.ledger_path())?;
     let (docs, mut problems) = summarize::load_summaries(&config.content.summaries);
@@ -142,7 +159,10 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
             }
         )));
     }
-    let number = ledger.issue_number_for(date)?;
+    let number = match mode {
+        Mode::Publish => ledger.issue_number_for(date)?,
+        Mode::Preview => ledger.peek_issue_number(date)?,
+    };
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
     let mut content = IssueContent::new(config, date, number, &stories, tz, &mut problems);
@@ -248,7 +268,9 @@ pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, Build
     write(&dir.join("issue.json"), manifest_json.as_bytes())?;
 
     write_archive_and_feed(config, &renderer, &content.newsletter)?;
-    ledger.record_build(number, &manifest.subject, &date.to_string())?;
+    if mode == Mode::Publish {
+        ledger.record_build(number, &manifest.subject, &date.to_string())?;
+    }
 
     Ok(BuiltIssue {
         number,

@@ -66,6 +66,15 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         resend_ambiguous: args.resend_ambiguous,
         progress: std::io::stderr().is_terminal(),
     };
+    // A real send holds the state lock, like `run`, so that a send by hand can
+    // never race a scheduled one over the same ledger rows.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(newsletter::schedule::StateLock::acquire(
+            &config.paths.state,
+        )?)
+    };
     let report = send::send_issue(&config, &opts).context("sending the issue")?;
     super::report_problems(&report.problems);
     let what = if report.test_send {

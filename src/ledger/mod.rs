@@ -119,6 +119,15 @@ impl Ledger {
             })?)
     }
 
+    /// The number `date` has or would get, without reserving it (for previews).
+    pub fn peek_issue_number(&self, date: NaiveDate) -> Result<u32, LedgerError> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE((SELECT number FROM issues WHERE date = ?1), (SELECT COALESCE(MAX(number), 0) + 1 FROM issues))",
+            [date.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Records the subject and build time of an issue.
     pub fn record_build(
         &self,
@@ -165,8 +174,16 @@ mod tests {
         let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
         let d1 = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let d2 = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(ledger.peek_issue_number(d1).unwrap(), 1);
         assert_eq!(ledger.issue_number_for(d1).unwrap(), 1);
+        assert_eq!(ledger.peek_issue_number(d2).unwrap(), 2);
+        assert_eq!(
+            ledger.peek_issue_number(d2).unwrap(),
+            2,
+            "peeking reserves nothing"
+        );
         assert_eq!(ledger.issue_number_for(d2).unwrap(), 2);
+        assert_eq!(ledger.peek_issue_number(d1).unwrap(), 1);
         assert_eq!(ledger.issue_number_for(d1).unwrap(), 1);
         assert_eq!(ledger.previous_issue_date(d2).unwrap(), Some(d1));
         drop(ledger);

@@ -393,7 +393,10 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 /// and build the upcoming issue (the next slot's date) into `dist/`.
 fn build_site(config_path: &Path, changes: &Changes) -> Result<Site, String> {
     use crate::{build, clean, ingest, summarize};
-    let config = Config::load(config_path).map_err(|e| error_chain(&e))?;
+    let mut config = Config::load(config_path).map_err(|e| error_chain(&e))?;
+    // Drafts go to state/preview, not dist/, and reserve no issue number:
+    // what is published stays exactly what `build` and `run` made.
+    config.paths.dist = config.paths.state.join("preview");
     // The first build summarizes the whole inbox, later ones only the inbox
     // files that changed; summaries the editor changed are kept either way.
     let changed_inbox: Vec<PathBuf> = if changes.is_empty() {
@@ -425,7 +428,7 @@ fn build_site(config_path: &Path, changes: &Changes) -> Result<Site, String> {
         .next_slot(&now)
         .map(|slot| schedule.issue_date(&slot))
         .unwrap_or_else(|| now.with_timezone(&schedule.timezone).date_naive());
-    let built = build::build_issue(&config, date).map_err(|e| error_chain(&e))?;
+    let built = build::build_preview(&config, date).map_err(|e| error_chain(&e))?;
     let rel_dir = built
         .dir
         .strip_prefix(&config.paths.dist)
