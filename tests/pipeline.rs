@@ -1,36 +1,13 @@
 //! The whole pipeline on a copy of the sample project: `run --now` with the
 //! embedded default (file transport, SQLite ledger, sample content).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use mail_parser::MimeHeaders;
 
-/// Copies what a user's project holds (config, subscribers, content,
-/// templates) into a fresh folder, so the test never touches the checkout.
-fn sample_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for item in ["config.toml", "subscribers.csv", "content", "templates"] {
-        copy_recursively(&root.join(item), &dir.path().join(item));
-    }
-    // Summaries generated in the checkout must not leak into the test.
-    let summaries = dir.path().join("content/summaries");
-    let _ = std::fs::remove_dir_all(&summaries);
-    dir
-}
-
-fn copy_recursively(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_recursively(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
-}
+mod common;
+use common::sample::{files_with_extension, sample_project};
 
 fn newsletter(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_newsletter"))
@@ -38,23 +15,6 @@ fn newsletter(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("the newsletter binary runs")
-}
-
-fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files_with_extension(&path, ext));
-        } else if path.extension().is_some_and(|e| e == ext) {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
 }
 
 fn subscriber_count(project: &Path) -> usize {

@@ -8,17 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else if from.is_file() {
-        std::fs::copy(from, to).unwrap();
-    }
-}
+mod common;
+use common::sample::copy_tree;
 
 /// GET over HTTP/1.0 (the server closes after the answer): (status, body).
 fn get(base: &str, target: &str) -> (u16, String) {

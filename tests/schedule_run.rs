@@ -19,6 +19,9 @@ use newsletter::schedule::daemon::{run_daemon_with, DaemonEvent, Stopper};
 use newsletter::schedule::{run_cycle_with, CycleReport, RunOptions, RunOutcome, ScheduleError};
 use newsletter::send::SendReport;
 
+mod common;
+use common::sample::sample_project;
+
 fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
@@ -456,39 +459,10 @@ fn the_daemon_exits_cleanly_on_sigterm() {
 
 // ---------------------------------------------------------------------------
 // End to end through the real pipeline (summarize, build, send to outbox/).
-// These await `build::build_issue` (issue 5) and `send::send_issue` (issue 6):
-// drop the `ignore` once both are merged.
 
-/// A copy of the sample project (config, subscribers, content, templates).
-fn sample_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for name in ["config.toml", "subscribers.csv", "content", "templates"] {
-        copy_tree(&root.join(name), &dir.path().join(name));
-    }
-    dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else if from.is_file() {
-        std::fs::copy(from, to).unwrap();
-    }
-}
-
+/// The .eml files in the project's outbox (one folder per issue).
 fn emls(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("outbox"))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                .count()
-        })
-        .unwrap_or(0)
+    common::sample::files_with_extension(&dir.join("outbox"), "eml").len()
 }
 
 #[test]

@@ -238,6 +238,12 @@ fn template_error(dir: &Path, name: &str, err: &tera::Error) -> RenderError {
 /// alone, so URLs stay readable (and lintable) in every output.
 pub fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    push_escaped_markup(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out`, escaped as [`escape_markup`] does.
+pub fn push_escaped_markup(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -248,7 +254,6 @@ pub fn escape_markup(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 fn register_filters(tera: &mut Tera) {

@@ -138,7 +138,7 @@ impl SlotTemplate {
                 out.push_str(before);
             }
             if html {
-                push_escaped(out, value);
+                super::push_escaped_markup(out, value);
             } else {
                 out.push_str(value);
             }
@@ -172,19 +172,6 @@ impl SlotTemplate {
             Part::Slot(s) | Part::Conditional { slot: s, .. } => Some(s),
             Part::Text(_) => None,
         })
-    }
-}
-
-fn push_escaped(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Helpers shared by integration tests (`mod common;`).
 #![allow(dead_code)]
 
+pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
