@@ -7,6 +7,18 @@ use std::path::Path;
 /// renames it over `path`, so a reader (or a crash) sees the old file or the
 /// new one, never a mix. Creates the parent folder if needed.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    replace(path, contents, true)
+}
+
+/// [`write_atomic`] without waiting for the disk, for outputs that are
+/// rebuilt from their inputs (`dist/`): readers still never see a half-written
+/// file, but a power cut may lose the newest version, which the next build
+/// writes again. Waiting for the disk was most of a build's time.
+pub fn write_derived(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    replace(path, contents, false)
+}
+
+fn replace(path: &Path, contents: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -20,7 +32,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if durable {
+            file.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -45,5 +59,15 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn derived_writes_replace_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("index.html");
+        write_derived(&target, b"one").unwrap();
+        write_derived(&target, b"two").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -282,14 +282,15 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     })
 }
 
-/// Writes through `write_atomic`, but leaves a file that already holds
-/// exactly these bytes alone: a rebuild of an unchanged issue (the preview
-/// rebuilds on every save) costs no disk syncs and keeps modification times.
+/// Writes through `write_derived` (dist/ is rebuilt from its inputs, so it
+/// need not wait for the disk), and leaves a file that already holds exactly
+/// these bytes alone, so a rebuild of an unchanged issue (the preview
+/// rebuilds on every save) keeps modification times.
 fn write(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
-    crate::fsutil::write_atomic(path, bytes).map_err(|source| BuildError::Io {
+    crate::fsutil::write_derived(path, bytes).map_err(|source| BuildError::Io {
         path: path.to_path_buf(),
         source,
     })
