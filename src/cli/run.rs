@@ -51,7 +51,7 @@ pub fn report_outcome(outcome: &RunOutcome) -> i32 {
         RunOutcome::AlreadyRan { slot, status } => {
             eprintln!(
                 "run: the slot {} already ran ({status}); nothing to do (use --now to run anyway)",
-                slot.to_rfc3339()
+                slot.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
             0
         }
@@ -62,7 +62,7 @@ pub fn report_outcome(outcome: &RunOutcome) -> i32 {
         } => {
             eprintln!(
                 "run: the slot {} was missed by {late_minutes} minutes, more than [schedule] grace_minutes = {grace_minutes}; recorded as skipped, nothing sent (use --now to send anyway)",
-                slot.to_rfc3339()
+                slot.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
             0
         }
@@ -75,8 +75,10 @@ pub fn report_outcome(outcome: &RunOutcome) -> i32 {
             super::report_problems(problems);
             super::report_problems(&report.problems);
             eprintln!(
-                "run: slot {}: issue {issue}: {} sent, {} failed, {} skipped, {} ambiguous",
-                slot.to_rfc3339(),
+                "run: slot {}: issue {issue} ({}) via {}: {} sent, {} failed, {} skipped, {} ambiguous",
+                slot.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                report.subject,
+                report.destination,
                 report.sent,
                 report.failed,
                 report.skipped,
