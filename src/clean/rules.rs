@@ -25,6 +25,11 @@ pub enum Kind {
     /// Drops the paragraph (a heading such as "Related:") and the link
     /// list under it: the following short lines that are not sentences.
     ListHeading,
+    /// Cuts the matched text from the start of the story's first paragraph
+    /// (at most once per article), keeping the sentence after it. A named
+    /// capture group `agency`, when present, is reported in
+    /// [`Applied::agency`].
+    Lead,
 }
 
 /// One named junk pattern.
@@ -54,10 +59,35 @@ const fn rule(
     }
 }
 
-use Kind::{Inline, ListHeading, Paragraph};
+use Kind::{Inline, Lead, ListHeading, Paragraph};
+
+/// Month names and their abbreviations as wire copy and bylines write them.
+macro_rules! months {
+    () => {
+        "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+    };
+}
+pub(crate) use months;
+
+/// A wire dateline opening a story: "LONDON, Nov. 19 (Meridian Wire) - ".
+/// The city is in capitals; the date (month and day, perhaps a year) is
+/// optional; the agency in parentheses is captured.
+pub const DATELINE: &str = concat!(
+    r"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /][A-Z][A-Z.'’-]+){0,3})(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?",
+    r"(?:,? (?P<month>",
+    months!(),
+    r")\.? (?P<day>\d{1,2})(?:,? (?P<year>\d{4}))?)? \((?P<agency>[A-Z][^()]{1,40})\)\s*(?:-|–|—|--)\s*",
+);
 
 /// Every junk rule, applied in this order.
 pub static RULES: &[Rule] = &[
+    rule(
+        "wire_dateline",
+        Lead,
+        0,
+        DATELINE,
+        "a wire dateline before the first sentence (\"LONDON, Nov. 19 (Meridian Wire) - \"); the agency becomes the source",
+    ),
     rule(
         "ad_marker",
         Inline,
@@ -293,8 +323,55 @@ pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
     let words = word_count(paragraph);
     compiled()
         .iter()
-        .find(|c| c.rule.kind != Inline && words <= c.rule.max_words && c.regex.is_match(paragraph))
+        .find(|c| {
+            matches!(c.rule.kind, Paragraph | ListHeading)
+                && words <= c.rule.max_words
+                && c.regex.is_match(paragraph)
+        })
         .map(|c| c.rule)
+}
+
+/// A wire dateline's parts, for the published date and the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dateline {
+    pub city: String,
+    /// Month (1-12) and day, when the dateline has a date.
+    pub month_day: Option<(u32, u32)>,
+    pub year: Option<i32>,
+    pub agency: String,
+}
+
+/// Reads a wire dateline at the start of a paragraph.
+pub fn dateline(paragraph: &str) -> Option<Dateline> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let caps = RE
+        .get_or_init(|| Regex::new(DATELINE).ok())
+        .as_ref()?
+        .captures(paragraph)?;
+    let month_day = match (caps.name("month"), caps.name("day")) {
+        (Some(m), Some(d)) => {
+            let day: u32 = d.as_str().parse().ok()?;
+            Some((month_number(m.as_str())?, day))
+        }
+        _ => None,
+    };
+    Some(Dateline {
+        city: caps["city"].to_string(),
+        month_day,
+        year: caps.name("year").and_then(|y| y.as_str().parse().ok()),
+        agency: collapse(&caps["agency"]),
+    })
+}
+
+/// The number (1-12) of an English month name or abbreviation.
+pub fn month_number(name: &str) -> Option<u32> {
+    let key: String = name.chars().take(3).flat_map(char::to_lowercase).collect();
+    let n = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| *m == key)?;
+    u32::try_from(n + 1).ok()
 }
 
 /// Cuts out inline junk (ad markers, embed placeholders, credits) and
@@ -336,16 +413,48 @@ fn looks_like_list_item(paragraph: &str) -> bool {
 pub struct Applied {
     pub kept: Vec<String>,
     pub fired: Vec<&'static str>,
+    /// The agency named by a lead rule (a wire dateline), to use as the
+    /// source of an article that names none.
+    pub agency: Option<String>,
+}
+
+/// Cuts a lead rule's match from the start of a paragraph, noting the rule
+/// and any agency it names; `None` when no lead rule matches.
+fn strip_lead(paragraph: &str, out: &mut Applied) -> Option<String> {
+    for c in compiled().iter().filter(|c| c.rule.kind == Lead) {
+        let Some(caps) = c.regex.captures(paragraph) else {
+            continue;
+        };
+        let end = caps.get(0).map_or(0, |m| m.end());
+        let rest = paragraph[end..].trim();
+        // A dateline with nothing after it is not a story's opening.
+        if !rest.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        out.fired.push(c.rule.name);
+        if let Some(agency) = caps.name("agency") {
+            out.agency = Some(collapse(agency.as_str()));
+        }
+        return Some(rest.to_string());
+    }
+    None
 }
 
 /// Applies every rule to the paragraphs, in order.
 pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
     let mut out = Applied::default();
     let mut in_list = false;
+    let mut lead_done = false;
     for raw in paragraphs {
-        let text = strip_inline(raw.as_ref(), &mut out.fired);
+        let mut text = strip_inline(raw.as_ref(), &mut out.fired);
         if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
             continue;
+        }
+        if !lead_done {
+            if let Some(rest) = strip_lead(&text, &mut out) {
+                text = rest;
+                lead_done = true;
+            }
         }
         if let Some(rule) = dropping_rule(&text) {
             out.fired.push(rule.name);
@@ -357,6 +466,15 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
             continue;
         }
         in_list = false;
+        // The story has begun once a full sentence is kept: a dateline
+        // further down is quoted copy, not this story's lead.
+        if word_count(&text) > 12
+            && text
+                .trim_end_matches(['"', '”', '’', ')'])
+                .ends_with(['.', '!', '?'])
+        {
+            lead_done = true;
+        }
         out.kept.push(text);
     }
     out
@@ -374,5 +492,36 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), RULES.len());
         assert_eq!(compiled().len(), RULES.len());
+    }
+
+    #[test]
+    fn wire_dateline_is_cut_from_the_lead_and_names_the_agency() {
+        let out = apply(&[
+            "Brent climbs above $78",
+            "LONDON, Nov. 19 (Meridian Wire) - Oil prices rose to a seven-week high on Thursday after the group met.",
+            "NEW YORK (Meridian Wire) - A quoted second dateline further down stays as it is.",
+        ]);
+        assert_eq!(
+            out.kept[1],
+            "Oil prices rose to a seven-week high on Thursday after the group met."
+        );
+        assert!(out.kept[2].starts_with("NEW YORK (Meridian Wire) - "));
+        assert_eq!(out.agency.as_deref(), Some("Meridian Wire"));
+        assert_eq!(out.fired, vec!["wire_dateline"]);
+        assert_eq!(
+            dateline("WARSAW, Nov. 20 (Meridian Wire) - Vistula Power signed."),
+            Some(Dateline {
+                city: "WARSAW".into(),
+                month_day: Some((11, 20)),
+                year: None,
+                agency: "Meridian Wire".into(),
+            })
+        );
+        let d = dateline("HOUSTON, Texas, September 3, 2025 (Gulf Wire) — Output fell.").unwrap();
+        assert_eq!((d.month_day, d.year), (Some((9, 3)), Some(2025)));
+        // Not datelines: no capitals city, no agency, or nothing after it.
+        assert!(dateline("London, Nov. 19 (Meridian Wire) - Oil rose.").is_none());
+        assert!(dateline("LONDON, Nov. 19 - Oil rose.").is_none());
+        assert!(apply(&["LONDON (Meridian Wire) -"]).agency.is_none());
     }
 }
