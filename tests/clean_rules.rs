@@ -138,6 +138,25 @@ fn each_rule_removes_its_junk_and_keeps_the_story() {
 }
 
 #[test]
+fn caption_and_byline_variants() {
+    let story = "Spot prices for liquefied natural gas in Asia have climbed to their highest level in 11 months, traders said.";
+    for junk in [
+        "By Kaveh Moradi in Singapore | Wednesday 18 November 2026",
+        "An LNG carrier waits to berth at an import terminal. Photograph: Lars Eriksen/Northlight Images",
+        "Image caption, The plant on the coast has been idle since 2011",
+        "Image source, Kenji Watanabe/Pacific Photo Service",
+    ] {
+        assert_eq!(cleaned(&[junk, story]).kept, vec![story], "{junk:?} not dropped");
+    }
+    for kept in [
+        "By the end of the decade, the company said, output would double | analysts agreed.",
+        "The photograph: a rig at dawn, was printed on the front page of every paper on Friday.",
+    ] {
+        assert_eq!(cleaned(&[kept]).kept, vec![kept]);
+    }
+}
+
+#[test]
 fn inline_rules_cut_only_their_match() {
     let out = cleaned(&["Brent crude rose 2% [ad_1] to $84 a barrel."]);
     assert_eq!(out.kept, vec!["Brent crude rose 2% to $84 a barrel."]);

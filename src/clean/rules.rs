@@ -169,8 +169,8 @@ pub static RULES: &[Rule] = &[
         "photo_credit",
         Paragraph,
         60,
-        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b)|^©\s*[^.]{1,80}$|credit:\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
-        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\")",
+        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]{1,80}$|(?:credit|photograph):\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
+        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\", \"Image caption, ...\")",
     ),
     rule(
         "photo_credit_inline",
@@ -239,8 +239,8 @@ pub static RULES: &[Rule] = &[
         "byline",
         Paragraph,
         14,
-        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]{0,50})?$",
-        "a byline on its own line (\"By Jane Smith, Energy Correspondent\")",
+        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]{0,50}){0,2}$",
+        "a byline on its own line (\"By Jane Smith, Energy Correspondent\", \"By Jane Smith in Oslo | Monday 2 March 2026\")",
     ),
     rule(
         "gallery_control",
