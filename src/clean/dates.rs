@@ -37,7 +37,7 @@ fn full_date_re() -> Option<&'static Regex> {
             r"(?i)(?:{time}\s*,?\s*(?:on\s+)?)?\b(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{m})\.?,?\s+(?P<y1>\d{{4}})|(?P<m2>{m})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}}))\b(?:\s*(?:,|at|-|–)?\s*{time2})?",
             m = months!(),
         );
-        Regex::new(&pattern).ok()
+        rules::compile(&pattern).ok()
     })
     .as_ref()
 }
@@ -48,7 +48,7 @@ fn full_date_re() -> Option<&'static Regex> {
 fn label_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)(?:^|[|.•·—–-]\s*)(?P<label>(?:first\s+)?published|posted|(?:last\s+)?updated|(?:last\s+)?modified)(?:\s+(?:on|at))?\s*:?")
+        rules::compile(r"(?i)(?:^|[|.•·—–-]\s*)(?P<label>(?:first\s+)?published|posted|(?:last\s+)?updated|(?:last\s+)?modified)(?:\s+(?:on|at))?\s*:?")
             .ok()
     })
     .as_ref()
