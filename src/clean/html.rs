@@ -225,24 +225,24 @@ fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     out
 }
 
-/// Finds `needle` (ASCII, lower case) in `hay` from `from`, ignoring ASCII
-/// case; the byte offset of its start.
-fn find_ascii_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    let first = needle.first()?;
+/// Finds `needle` (ASCII, lower case, starting with `<` or `-`) in `html`
+/// from `from`, ignoring ASCII case; the byte offset of its start. Searches
+/// for the first two bytes with the standard library's fast substring search
+/// and checks the rest, so a long script body costs little.
+fn find_ascii_ci(html: &str, from: usize, needle: &str) -> Option<usize> {
+    let head = needle.get(..2)?;
     let mut i = from;
-    while i + needle.len() <= hay.len() {
-        let rest = hay.get(i..)?;
-        let at = rest.iter().position(|b| b.to_ascii_lowercase() == *first)?;
-        i += at;
-        if hay
-            .get(i..i + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    loop {
+        let at = i + html.get(i..)?.find(head)?;
+        if html
+            .as_bytes()
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
         {
-            return Some(i);
+            return Some(at);
         }
-        i += 1;
+        i = at + 1;
     }
-    None
 }
 
 /// The end (one past the `>`) of the tag that opens at `start`, stepping
@@ -288,24 +288,26 @@ pub fn strip_invisible(html: &str) -> std::borrow::Cow<'_, str> {
                 )
         };
         if rest.starts_with(b"<!--") {
-            let end = find_ascii_ci(bytes, at + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            let end = find_ascii_ci(html, at + 4, "-->").map_or(bytes.len(), |e| e + 3);
             out.push_str(&html[copied..at]);
             copied = end;
             i = end;
             continue;
         }
-        let close: &[u8] = if starts(b"<script") {
-            b"</script"
+        let close = if starts(b"<script") {
+            "</script"
         } else if starts(b"<style") {
-            b"</style"
+            "</style"
         } else {
             i = at + 1;
             continue;
         };
         let open_end = tag_end(bytes, at);
-        let keep =
-            close == b"</script" && find_ascii_ci(&bytes[at..open_end], 0, b"ld+json").is_some();
-        let body_end = find_ascii_ci(bytes, open_end, close).unwrap_or(bytes.len());
+        let keep = close == "</script"
+            && bytes[at..open_end]
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"ld+json"));
+        let body_end = find_ascii_ci(html, open_end, close).unwrap_or(bytes.len());
         if !keep {
             out.push_str(&html[copied..open_end]);
             copied = body_end;
