@@ -120,7 +120,7 @@ pub static RULES: &[Rule] = &[
         "newsletter_heading",
         Paragraph,
         8,
-        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]{0,40}$",
+        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]*$",
         "a newsletter box heading (\"Newsletter twice a week\")",
     ),
     rule(
@@ -169,7 +169,7 @@ pub static RULES: &[Rule] = &[
         "photo_credit",
         Paragraph,
         60,
-        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]{1,80}$|(?:credit|photograph):\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
+        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]+$|(?:credit|photograph):\s*[^.]+$|(?:\((?:photo|image|picture|credit)s?:?[^)]+\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]*)?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
         "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\", \"Image caption, ...\")",
     ),
     rule(
@@ -204,14 +204,14 @@ pub static RULES: &[Rule] = &[
         "reporting_credit",
         Paragraph,
         70,
-        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]{0,120}\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
+        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]*\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
         "reporting and editing credits (\"Additional reports by ...\", \"Reporting by ...; Editing by ...\")",
     ),
     rule(
         "wire_standards",
         Paragraph,
         30,
-        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.{0,80}(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
+        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.*(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
         "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
     ),
     rule(
