@@ -7,6 +7,11 @@ use newsletter::clean::rules::{self, Kind, RULES};
 
 /// (rule name, junk it must remove, story text it must leave alone)
 const EXAMPLES: &[(&str, &str, &str)] = &[
+    (
+        "wire_dateline",
+        "WARSAW, Nov. 20 (Meridian Wire) - Vistula Power has signed a contract for its first two small modular reactors.",
+        "UK power prices (day-ahead) rose - as traders expected - on Thursday evening.",
+    ),
     ("ad_marker", "[ad_3]", "Brent crude rose 2% to $84 a barrel [ad_1] on Monday."),
     ("advertisement", "ADVERTISEMENT", "Advertisement spending by oil majors fell sharply last year, the survey found."),
     ("source_link", "Source link", "The source of the leak was a corroded pipeline, the operator said."),
@@ -87,7 +92,12 @@ fn every_rule_has_an_example_and_every_example_a_rule() {
 fn each_rule_removes_its_junk_and_keeps_the_story() {
     for (name, junk, story) in EXAMPLES {
         let rule = RULES.iter().find(|r| r.name == *name).unwrap();
-        let out = cleaned(&[story, junk, story]);
+        // A lead rule only looks at the story's opening paragraph.
+        let out = if rule.kind == Kind::Lead {
+            cleaned(&[junk, story])
+        } else {
+            cleaned(&[story, junk, story])
+        };
         assert!(
             out.fired.contains(name),
             "rule {name} did not fire on {junk:?}: fired {:?}",
@@ -99,6 +109,14 @@ fn each_rule_removes_its_junk_and_keeps_the_story() {
                 !body.contains(junk.trim()),
                 "{name}: {junk:?} left in {body:?}"
             ),
+            Kind::Lead => {
+                assert_eq!(out.kept.len(), 2, "{name}: {:?}", out.kept);
+                assert!(
+                    junk.ends_with(out.kept[0].as_str()) && out.kept[0].len() < junk.len(),
+                    "{name}: lead not cut to its sentence: {:?}",
+                    out.kept[0]
+                );
+            }
             _ => assert_eq!(
                 out.kept.len(),
                 2,
@@ -113,6 +131,28 @@ fn each_rule_removes_its_junk_and_keeps_the_story() {
         if rule.kind != Kind::Inline {
             assert_eq!(alone.kept[0], *story, "{name}: story changed");
         }
+        if rule.kind == Kind::Lead {
+            assert_eq!(cleaned(&[story, story]).kept, vec![*story, *story]);
+        }
+    }
+}
+
+#[test]
+fn caption_and_byline_variants() {
+    let story = "Spot prices for liquefied natural gas in Asia have climbed to their highest level in 11 months, traders said.";
+    for junk in [
+        "By Kaveh Moradi in Singapore | Wednesday 18 November 2026",
+        "An LNG carrier waits to berth at an import terminal. Photograph: Lars Eriksen/Northlight Images",
+        "Image caption, The plant on the coast has been idle since 2011",
+        "Image source, Kenji Watanabe/Pacific Photo Service",
+    ] {
+        assert_eq!(cleaned(&[junk, story]).kept, vec![story], "{junk:?} not dropped");
+    }
+    for kept in [
+        "By the end of the decade, the company said, output would double | analysts agreed.",
+        "The photograph: a rig at dawn, was printed on the front page of every paper on Friday.",
+    ] {
+        assert_eq!(cleaned(&[kept]).kept, vec![kept]);
     }
 }
 

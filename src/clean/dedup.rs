@@ -66,12 +66,44 @@ pub fn similarity(a: &[u64], b: &[u64]) -> f64 {
     same as f64 / a.len().max(1) as f64
 }
 
-/// How an article is named in another's `also_in`.
-fn source_label(a: &CleanArticle) -> String {
+/// The host of an absolute URL, without a leading "www.": "https://www.
+/// example.com/a/b" gives "example.com". `None` for anything else.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.trim().split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    // Drop a port, but not the colons of a bracketed IPv6 address.
+    let host = match host.rfind(':') {
+        Some(i) if !host[i..].contains(']') => &host[..i],
+        _ => host,
+    };
+    let host = host
+        .strip_prefix("www.")
+        .unwrap_or(host)
+        .to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// How an article is named in another's `also_in`, for a reader: its
+/// source, else its URL's host, else its title. Never a file path, which
+/// means nothing to a reader.
+pub fn source_label(a: &CleanArticle) -> String {
     a.source
         .clone()
-        .or_else(|| a.url.clone())
-        .unwrap_or_else(|| a.path.display().to_string())
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| a.url.as_deref().and_then(url_host))
+        .unwrap_or_else(|| a.title.clone())
+}
+
+/// Labels equal but for case and spacing name the same source.
+fn same_label(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    key(a) == key(b)
 }
 
 /// Merges articles that tell the same story, keeping the fullest (most
@@ -124,7 +156,9 @@ pub fn merge_near_duplicates(articles: Vec<CleanArticle>) -> Vec<CleanArticle> {
         for &k in &members {
             if let Some(other) = slots[k].take() {
                 for label in std::iter::once(source_label(&other)).chain(other.also_in) {
-                    if label != own && !kept.also_in.contains(&label) {
+                    let known = same_label(&label, &own)
+                        || kept.also_in.iter().any(|l| same_label(l, &label));
+                    if !label.trim().is_empty() && !known {
                         kept.also_in.push(label);
                     }
                 }
@@ -138,6 +172,68 @@ pub fn merge_near_duplicates(articles: Vec<CleanArticle>) -> Vec<CleanArticle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn url_hosts() {
+        assert_eq!(
+            url_host("https://www.example.com/a/b?c=d").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            url_host("http://user@News.Example.org:8080/x").as_deref(),
+            Some("news.example.org")
+        );
+        assert_eq!(url_host("/relative/path"), None);
+        assert_eq!(url_host("https:///nohost"), None);
+    }
+
+    fn copy(
+        path: &str,
+        title: &str,
+        source: Option<&str>,
+        url: Option<&str>,
+        words: usize,
+    ) -> CleanArticle {
+        let story = "Oil prices rose to a seven-week high on Thursday after the producer group agreed to extend voluntary output cuts until the end of June";
+        let mut body: Vec<String> = vec![story.to_string()];
+        body.extend((0..words).map(|i| format!("Extra detail number {i} from this copy.")));
+        let mut a = CleanArticle::new(Path::new(path), title.to_string(), body);
+        a.source = source.map(String::from);
+        a.url = url.map(String::from);
+        a
+    }
+
+    #[test]
+    fn also_in_names_sources_hosts_or_titles_never_paths() {
+        let merged = merge_near_duplicates(vec![
+            copy("./inbox/a.txt", "Oil at seven-week high", None, None, 0),
+            copy(
+                "./inbox/b.html",
+                "Oil rises",
+                None,
+                Some("https://www.gulfbusiness.example/oil"),
+                0,
+            ),
+            copy(
+                "./inbox/c.txt",
+                "Brent climbs",
+                Some("Meridian Wire"),
+                None,
+                1,
+            ),
+            copy("./inbox/d.txt", "Oil up", Some("meridian  wire"), None, 0),
+        ]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].source.as_deref(), Some("Meridian Wire"));
+        // The title for the copy with neither source nor URL, the host for
+        // the one with a URL, and no second "Meridian Wire".
+        assert_eq!(
+            merged[0].also_in,
+            vec!["Oil at seven-week high", "gulfbusiness.example"]
+        );
+        assert!(merged[0].also_in.iter().all(|l| !l.contains("inbox")));
+    }
 
     #[test]
     fn identical_texts_have_similarity_one_and_different_texts_near_zero() {

@@ -225,8 +225,105 @@ fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     out
 }
 
+/// Finds `needle` (ASCII, lower case, starting with `<` or `-`) in `html`
+/// from `from`, ignoring ASCII case; the byte offset of its start. Searches
+/// for the first two bytes with the standard library's fast substring search
+/// and checks the rest, so a long script body costs little.
+fn find_ascii_ci(html: &str, from: usize, needle: &str) -> Option<usize> {
+    let head = needle.get(..2)?;
+    let mut i = from;
+    loop {
+        let at = i + html.get(i..)?.find(head)?;
+        if html
+            .as_bytes()
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+}
+
+/// The end (one past the `>`) of the tag that opens at `start`, stepping
+/// over quoted attribute values; the end of the text if it never closes.
+fn tag_end(bytes: &[u8], start: usize) -> usize {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => return i + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+/// Drops what a reader never sees before the page is parsed: the bodies of
+/// `<script>` and `<style>` elements (the tags stay, empty) and comments.
+/// They are over half the bytes of a typical news page and parsing them is
+/// the largest single cost of cleaning one. JSON-LD scripts are kept whole:
+/// they carry the article's metadata. A body ends where the HTML parser
+/// would end it, at the first `</script` or `</style`; an unclosed one runs
+/// to the end of the page, as it does for the parser.
+pub fn strip_invisible(html: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0; // bytes of `html` before this are in `out`
+    let mut i = 0;
+    while let Some(lt) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+    {
+        let at = i + lt;
+        let rest = &bytes[at..];
+        let starts = |tag: &[u8]| {
+            rest.len() > tag.len()
+                && rest[..tag.len()].eq_ignore_ascii_case(tag)
+                && matches!(
+                    rest[tag.len()],
+                    b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
+                )
+        };
+        if rest.starts_with(b"<!--") {
+            let end = find_ascii_ci(html, at + 4, "-->").map_or(bytes.len(), |e| e + 3);
+            out.push_str(&html[copied..at]);
+            copied = end;
+            i = end;
+            continue;
+        }
+        let close = if starts(b"<script") {
+            "</script"
+        } else if starts(b"<style") {
+            "</style"
+        } else {
+            i = at + 1;
+            continue;
+        };
+        let open_end = tag_end(bytes, at);
+        let keep = close == "</script"
+            && bytes[at..open_end]
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"ld+json"));
+        let body_end = find_ascii_ci(html, open_end, close).unwrap_or(bytes.len());
+        if !keep {
+            out.push_str(&html[copied..open_end]);
+            copied = body_end;
+        }
+        i = body_end.max(at + 1);
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Extracts the article from a saved page.
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
+    let html = &*strip_invisible(html);
     let doc = Document::from(html);
     let meta = page_meta(&doc);
     // Captions and credits sit inside the article but are not the story.
@@ -283,4 +380,61 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
         .canonical
         .or(url.filter(|u| u.starts_with("http://") || u.starts_with("https://")));
     article
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_invisible_empties_scripts_styles_and_comments_only() {
+        let page = "<html><head><STYLE type=\"text/css\">p > a { color: red }</STYLE>\
+            <script src=\"a.js\"></script><script>if (a < b && c > d) { x = '</div>'; }</Script >\
+            <script type=\"application/ld+json\">{\"datePublished\": \"2026-11-19\"}</script>\
+            </head><body><!-- <script> not a script --><p>Story <b>text</b> &lt;script&gt;</p>\
+            <scripted>kept</scripted><styles>kept too</styles></body></html>";
+        assert_eq!(
+            strip_invisible(page),
+            "<html><head><STYLE type=\"text/css\"></STYLE>\
+            <script src=\"a.js\"></script><script></Script >\
+            <script type=\"application/ld+json\">{\"datePublished\": \"2026-11-19\"}</script>\
+            </head><body><p>Story <b>text</b> &lt;script&gt;</p>\
+            <scripted>kept</scripted><styles>kept too</styles></body></html>"
+        );
+        // Nothing to drop: the input comes back unchanged without a copy.
+        assert!(matches!(
+            strip_invisible("<p>plain</p>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Unclosed: the rest is script, as the parser takes it.
+        assert_eq!(
+            strip_invisible("<p>a</p><script>var x = 1;<p>b</p>"),
+            "<p>a</p><script>"
+        );
+        assert_eq!(strip_invisible("<p>a</p><!-- open"), "<p>a</p>");
+        // A quoted '>' inside the open tag does not end it.
+        assert_eq!(
+            strip_invisible("<script data-x=\"a>b\">code</script><p>c</p>"),
+            "<script data-x=\"a>b\"></script><p>c</p>"
+        );
+    }
+
+    #[test]
+    fn stripping_does_not_change_what_is_extracted() {
+        let story = "Norway's grid operator said on Monday that it would curb power exports to Denmark and Germany for three weeks while it repairs a damaged subsea cable.";
+        let page = format!(
+            "<html><head><title>Norway curbs exports</title><script>var s = '<p>not the story</p>';</script>\
+             <style>.a {{ x: 1 }}</style></head><body><!-- ad slot --><article><h1>Norway curbs exports</h1>\
+             <p>{story}</p><p>{story}</p><script>track();</script><p>The cut takes 1.4GW off the links, traders said.</p>\
+             </article></body></html>"
+        );
+        let a = clean(&page, Path::new("a.html"));
+        assert!(
+            a.paragraphs.iter().any(|p| p == story),
+            "{:?}",
+            a.paragraphs
+        );
+        assert!(!a.body().contains("not the story"));
+        assert!(!a.body().contains("track()"));
+    }
 }

@@ -25,6 +25,11 @@ pub enum Kind {
     /// Drops the paragraph (a heading such as "Related:") and the link
     /// list under it: the following short lines that are not sentences.
     ListHeading,
+    /// Cuts the matched text from the start of the story's first paragraph
+    /// (at most once per article), keeping the sentence after it. A named
+    /// capture group `agency`, when present, is reported in
+    /// [`Applied::agency`].
+    Lead,
 }
 
 /// One named junk pattern.
@@ -54,10 +59,35 @@ const fn rule(
     }
 }
 
-use Kind::{Inline, ListHeading, Paragraph};
+use Kind::{Inline, Lead, ListHeading, Paragraph};
+
+/// Month names and their abbreviations as wire copy and bylines write them.
+macro_rules! months {
+    () => {
+        "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+    };
+}
+pub(crate) use months;
+
+/// A wire dateline opening a story: "LONDON, Nov. 19 (Meridian Wire) - ".
+/// The city is in capitals; the date (month and day, perhaps a year) is
+/// optional; the agency in parentheses is captured.
+pub const DATELINE: &str = concat!(
+    r"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /][A-Z][A-Z.'’-]+){0,3})(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?",
+    r"(?:,? (?P<month>",
+    months!(),
+    r")\.? (?P<day>\d{1,2})(?:,? (?P<year>\d{4}))?)? \((?P<agency>[A-Z][^()]{1,40})\)\s*(?:-|–|—|--)\s*",
+);
 
 /// Every junk rule, applied in this order.
 pub static RULES: &[Rule] = &[
+    rule(
+        "wire_dateline",
+        Lead,
+        0,
+        DATELINE,
+        "a wire dateline before the first sentence (\"LONDON, Nov. 19 (Meridian Wire) - \"); the agency becomes the source",
+    ),
     rule(
         "ad_marker",
         Inline,
@@ -90,7 +120,7 @@ pub static RULES: &[Rule] = &[
         "newsletter_heading",
         Paragraph,
         8,
-        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]{0,40}$",
+        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]*$",
         "a newsletter box heading (\"Newsletter twice a week\")",
     ),
     rule(
@@ -125,7 +155,7 @@ pub static RULES: &[Rule] = &[
         "related_list",
         ListHeading,
         8,
-        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [\w ]{1,30}|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
+        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [\w ]+|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
         "a \"Related:\" / \"Read more\" / \"Trending now\" heading and the link list under it",
     ),
     rule(
@@ -139,8 +169,8 @@ pub static RULES: &[Rule] = &[
         "photo_credit",
         Paragraph,
         60,
-        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b)|^©\s*[^.]{1,80}$|credit:\s*[^.]{1,60}$|(?:\((?:photo|image|picture|credit)s?:?[^)]{1,80}\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]{0,60})?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
-        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\")",
+        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]+$|(?:credit|photograph):\s*[^.]+$|(?:\((?:photo|image|picture|credit)s?:?[^)]+\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]*)?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
+        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\", \"Image caption, ...\")",
     ),
     rule(
         "photo_credit_inline",
@@ -174,14 +204,14 @@ pub static RULES: &[Rule] = &[
         "reporting_credit",
         Paragraph,
         70,
-        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]{0,120}\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
+        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]*\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
         "reporting and editing credits (\"Additional reports by ...\", \"Reporting by ...; Editing by ...\")",
     ),
     rule(
         "wire_standards",
         Paragraph,
         30,
-        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.{0,80}(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
+        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.*(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
         "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
     ),
     rule(
@@ -209,8 +239,8 @@ pub static RULES: &[Rule] = &[
         "byline",
         Paragraph,
         14,
-        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]{0,50})?$",
-        "a byline on its own line (\"By Jane Smith, Energy Correspondent\")",
+        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]*){0,2}$",
+        "a byline on its own line (\"By Jane Smith, Energy Correspondent\", \"By Jane Smith in Oslo | Monday 2 March 2026\")",
     ),
     rule(
         "gallery_control",
@@ -249,6 +279,14 @@ pub static RULES: &[Rule] = &[
     ),
 ];
 
+/// Compiles a rule pattern with ASCII word boundaries: a Unicode `\b`
+/// makes the regex engine leave its fast automaton for a slow one on any
+/// text with a curly quote or an accent, which scraped news always has. The
+/// patterns only put `\b` next to English words, where the two agree.
+pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+}
+
 /// A rule with its pattern compiled.
 struct Compiled {
     rule: &'static Rule,
@@ -263,7 +301,7 @@ fn compiled() -> &'static [Compiled] {
         RULES
             .iter()
             .filter_map(|rule| {
-                Regex::new(rule.pattern)
+                compile(rule.pattern)
                     .ok()
                     .map(|regex| Compiled { rule, regex })
             })
@@ -274,7 +312,7 @@ fn compiled() -> &'static [Compiled] {
 /// Checks that every pattern in the table compiles; the error names the rule.
 pub fn validate() -> Result<(), String> {
     for rule in RULES {
-        Regex::new(rule.pattern).map_err(|e| format!("rule {}: {e}", rule.name))?;
+        compile(rule.pattern).map_err(|e| format!("rule {}: {e}", rule.name))?;
     }
     Ok(())
 }
@@ -293,8 +331,55 @@ pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
     let words = word_count(paragraph);
     compiled()
         .iter()
-        .find(|c| c.rule.kind != Inline && words <= c.rule.max_words && c.regex.is_match(paragraph))
+        .find(|c| {
+            matches!(c.rule.kind, Paragraph | ListHeading)
+                && words <= c.rule.max_words
+                && c.regex.is_match(paragraph)
+        })
         .map(|c| c.rule)
+}
+
+/// A wire dateline's parts, for the published date and the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dateline {
+    pub city: String,
+    /// Month (1-12) and day, when the dateline has a date.
+    pub month_day: Option<(u32, u32)>,
+    pub year: Option<i32>,
+    pub agency: String,
+}
+
+/// Reads a wire dateline at the start of a paragraph.
+pub fn dateline(paragraph: &str) -> Option<Dateline> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let caps = RE
+        .get_or_init(|| compile(DATELINE).ok())
+        .as_ref()?
+        .captures(paragraph)?;
+    let month_day = match (caps.name("month"), caps.name("day")) {
+        (Some(m), Some(d)) => {
+            let day: u32 = d.as_str().parse().ok()?;
+            Some((month_number(m.as_str())?, day))
+        }
+        _ => None,
+    };
+    Some(Dateline {
+        city: caps["city"].to_string(),
+        month_day,
+        year: caps.name("year").and_then(|y| y.as_str().parse().ok()),
+        agency: collapse(&caps["agency"]),
+    })
+}
+
+/// The number (1-12) of an English month name or abbreviation.
+pub fn month_number(name: &str) -> Option<u32> {
+    let key: String = name.chars().take(3).flat_map(char::to_lowercase).collect();
+    let n = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| *m == key)?;
+    u32::try_from(n + 1).ok()
 }
 
 /// Cuts out inline junk (ad markers, embed placeholders, credits) and
@@ -336,16 +421,48 @@ fn looks_like_list_item(paragraph: &str) -> bool {
 pub struct Applied {
     pub kept: Vec<String>,
     pub fired: Vec<&'static str>,
+    /// The agency named by a lead rule (a wire dateline), to use as the
+    /// source of an article that names none.
+    pub agency: Option<String>,
+}
+
+/// Cuts a lead rule's match from the start of a paragraph, noting the rule
+/// and any agency it names; `None` when no lead rule matches.
+fn strip_lead(paragraph: &str, out: &mut Applied) -> Option<String> {
+    for c in compiled().iter().filter(|c| c.rule.kind == Lead) {
+        let Some(caps) = c.regex.captures(paragraph) else {
+            continue;
+        };
+        let end = caps.get(0).map_or(0, |m| m.end());
+        let rest = paragraph[end..].trim();
+        // A dateline with nothing after it is not a story's opening.
+        if !rest.chars().any(char::is_alphanumeric) {
+            continue;
+        }
+        out.fired.push(c.rule.name);
+        if let Some(agency) = caps.name("agency") {
+            out.agency = Some(collapse(agency.as_str()));
+        }
+        return Some(rest.to_string());
+    }
+    None
 }
 
 /// Applies every rule to the paragraphs, in order.
 pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
     let mut out = Applied::default();
     let mut in_list = false;
+    let mut lead_done = false;
     for raw in paragraphs {
-        let text = strip_inline(raw.as_ref(), &mut out.fired);
+        let mut text = strip_inline(raw.as_ref(), &mut out.fired);
         if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
             continue;
+        }
+        if !lead_done {
+            if let Some(rest) = strip_lead(&text, &mut out) {
+                text = rest;
+                lead_done = true;
+            }
         }
         if let Some(rule) = dropping_rule(&text) {
             out.fired.push(rule.name);
@@ -357,6 +474,15 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
             continue;
         }
         in_list = false;
+        // The story has begun once a full sentence is kept: a dateline
+        // further down is quoted copy, not this story's lead.
+        if word_count(&text) > 12
+            && text
+                .trim_end_matches(['"', '”', '’', ')'])
+                .ends_with(['.', '!', '?'])
+        {
+            lead_done = true;
+        }
         out.kept.push(text);
     }
     out
@@ -374,5 +500,36 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), RULES.len());
         assert_eq!(compiled().len(), RULES.len());
+    }
+
+    #[test]
+    fn wire_dateline_is_cut_from_the_lead_and_names_the_agency() {
+        let out = apply(&[
+            "Brent climbs above $78",
+            "LONDON, Nov. 19 (Meridian Wire) - Oil prices rose to a seven-week high on Thursday after the group met.",
+            "NEW YORK (Meridian Wire) - A quoted second dateline further down stays as it is.",
+        ]);
+        assert_eq!(
+            out.kept[1],
+            "Oil prices rose to a seven-week high on Thursday after the group met."
+        );
+        assert!(out.kept[2].starts_with("NEW YORK (Meridian Wire) - "));
+        assert_eq!(out.agency.as_deref(), Some("Meridian Wire"));
+        assert_eq!(out.fired, vec!["wire_dateline"]);
+        assert_eq!(
+            dateline("WARSAW, Nov. 20 (Meridian Wire) - Vistula Power signed."),
+            Some(Dateline {
+                city: "WARSAW".into(),
+                month_day: Some((11, 20)),
+                year: None,
+                agency: "Meridian Wire".into(),
+            })
+        );
+        let d = dateline("HOUSTON, Texas, September 3, 2025 (Gulf Wire) — Output fell.").unwrap();
+        assert_eq!((d.month_day, d.year), (Some((9, 3)), Some(2025)));
+        // Not datelines: no capitals city, no agency, or nothing after it.
+        assert!(dateline("London, Nov. 19 (Meridian Wire) - Oil rose.").is_none());
+        assert!(dateline("LONDON, Nov. 19 - Oil rose.").is_none());
+        assert!(apply(&["LONDON (Meridian Wire) -"]).agency.is_none());
     }
 }

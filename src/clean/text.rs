@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::{rules, CleanArticle};
+use chrono::{DateTime, Utc};
+
+use super::{dates, rules, CleanArticle};
 
 /// Splits raw text into paragraphs. Blank lines always separate paragraphs;
 /// inside a block, each line is its own paragraph unless the block looks
@@ -75,15 +77,30 @@ pub fn title_from_lead(lead: &str) -> String {
     }
 }
 
+/// Cleans scraped plain text with no reference time: a wire dateline
+/// without a year gives a date only when the text has a full date to take
+/// the year from. See [`clean_at`].
+pub fn clean(raw: &str, path: &Path) -> CleanArticle {
+    clean_at(raw, path, None)
+}
+
 /// Cleans scraped plain text. The first paragraph is the headline when it
 /// looks like one; otherwise the title is made from the lead and every
-/// paragraph stays in the body.
-pub fn clean(raw: &str, path: &Path) -> CleanArticle {
-    let mut kept = rules::apply(&paragraphs(raw)).kept;
+/// paragraph stays in the body. The published date comes from the stamps in
+/// the text ([`dates::published_in_text`]; `reference` places a dateline
+/// that has no year), and the agency of a wire dateline is the source.
+pub fn clean_at(raw: &str, path: &Path, reference: Option<DateTime<Utc>>) -> CleanArticle {
+    let split = paragraphs(raw);
+    let published = dates::published_in_text(&split, reference);
+    let applied = rules::apply(&split);
+    let mut kept = applied.kept;
     let title = match kept.first() {
         Some(first) if kept.len() > 1 && looks_like_headline(first) => kept.remove(0),
         Some(first) => title_from_lead(first),
         None => String::new(),
     };
-    CleanArticle::new(path, title, kept)
+    let mut article = CleanArticle::new(path, title, kept);
+    article.published = published;
+    article.source = applied.agency;
+    article
 }

@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 use crate::clean::{self, CleanArticle};
 use crate::problem::Problem;
 
@@ -116,8 +118,22 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 }
 
 /// Reads and cleans one file's bytes; problems (skips and warnings) go into
-/// `problems`, articles into the result.
+/// `problems`, articles into the result. With no reference time, see
+/// [`ingest_bytes_at`].
 pub fn ingest_bytes(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> Vec<CleanArticle> {
+    ingest_bytes_at(path, bytes, None, problems)
+}
+
+/// Like [`ingest_bytes`], with the time the article was scraped (or saved):
+/// a wire dateline with no year ("LONDON, Nov. 19 (...)") is dated the most
+/// recent such day not after it. Passing it in keeps the output a function
+/// of the input.
+pub fn ingest_bytes_at(
+    path: &Path,
+    bytes: &[u8],
+    reference: Option<DateTime<Utc>>,
+    problems: &mut Vec<Problem>,
+) -> Vec<CleanArticle> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         problems.push(Problem::skipped(
             path,
@@ -146,7 +162,7 @@ pub fn ingest_bytes(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> V
         }
     };
     let articles = match detect_kind(path, bytes) {
-        InputKind::Text => vec![clean::text::clean(&text, path)],
+        InputKind::Text => vec![clean::text::clean_at(&text, path, reference)],
         InputKind::Html => vec![clean::html::clean(&text, path)],
         InputKind::Markdown => match clean::markdown::clean(&text, path) {
             Ok(article) => vec![article],
@@ -193,13 +209,20 @@ pub fn ingest_bytes(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> V
     kept
 }
 
-/// Reads and cleans every file; a feed may yield several articles.
+/// Reads and cleans every file; a feed may yield several articles. Each
+/// file's modification time is its reference time (see [`ingest_bytes_at`]):
+/// a scraper saves an article the day it runs, so a dateline's year is the
+/// one that makes the date no later than that.
 pub fn ingest_files(paths: &[PathBuf]) -> Ingested {
     let mut out = Ingested::default();
     for path in paths {
         match std::fs::read(path) {
             Ok(bytes) => {
-                let articles = ingest_bytes(path, &bytes, &mut out.problems);
+                let reference = std::fs::metadata(path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .map(DateTime::<Utc>::from);
+                let articles = ingest_bytes_at(path, &bytes, reference, &mut out.problems);
                 out.articles.extend(articles);
             }
             Err(err) => {
