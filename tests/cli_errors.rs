@@ -51,7 +51,11 @@ fn unknown_flag_exits_2() {
 #[test]
 fn unknown_config_key_exits_2_and_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), "[delivery]\ntransprot = \"file\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[delivery]\ntransprot = \"file\"\n",
+    )
+    .unwrap();
     let out = newsletter(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("transprot"), "{}", stderr(&out));
@@ -63,7 +67,16 @@ fn help_lists_every_command_of_the_contract() {
     let out = newsletter(dir.path(), &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for command in ["clean", "summarize", "build", "preview", "send", "run", "schedule", "check"] {
+    for command in [
+        "clean",
+        "summarize",
+        "build",
+        "preview",
+        "send",
+        "run",
+        "schedule",
+        "check",
+    ] {
         assert!(help.contains(command), "--help lacks {command}");
     }
 }

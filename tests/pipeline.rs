@@ -57,7 +57,10 @@ fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 fn subscriber_count(project: &Path) -> usize {
     let text = std::fs::read_to_string(project.join("subscribers.csv")).unwrap();
-    text.lines().skip(1).filter(|l| !l.trim().is_empty()).count()
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count()
 }
 
 #[test]
@@ -89,29 +92,53 @@ fn run_now_builds_the_issue_and_writes_one_eml_per_subscriber() {
         let message = mail_parser::MessageParser::default()
             .parse(&raw)
             .unwrap_or_else(|| panic!("{} does not parse as email", eml.display()));
-        assert_eq!(message.subject(), Some(subject.as_str()), "{}", eml.display());
+        assert_eq!(
+            message.subject(),
+            Some(subject.as_str()),
+            "{}",
+            eml.display()
+        );
         let html = message.body_html(0).expect("an HTML part");
         let text = message.body_text(0).expect("a text part");
         assert!(html.contains("Energy Source"), "{}", eml.display());
         assert!(text.contains("Energy Source"), "{}", eml.display());
         assert!(!html.contains("<script"), "{}", eml.display());
-        let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap();
+        let to = message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap();
         recipients.push(to.to_string());
     }
     recipients.sort();
     recipients.dedup();
-    assert_eq!(recipients.len(), emls.len(), "a subscriber got two messages");
+    assert_eq!(
+        recipients.len(),
+        emls.len(),
+        "a subscriber got two messages"
+    );
 }
 
 #[test]
 fn second_run_for_the_same_slot_sends_nothing_twice() {
     let project = sample_project();
     let first = newsletter(project.path(), &["run", "--at", "2026-11-24T07:00:00Z"]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let count = files_with_extension(&project.path().join("outbox"), "eml").len();
     assert_eq!(count, subscriber_count(project.path()));
 
     let again = newsletter(project.path(), &["run", "--at", "2026-11-24T08:30:00Z"]);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    assert_eq!(files_with_extension(&project.path().join("outbox"), "eml").len(), count);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        files_with_extension(&project.path().join("outbox"), "eml").len(),
+        count
+    );
 }
