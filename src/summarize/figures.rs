@@ -235,6 +235,9 @@ pub fn key_figures(sentences: &[&str], scores: &[f64], max: usize) -> Vec<KeyFig
         if out.len() >= max {
             break;
         }
+        if !sentences[i].bytes().any(|b| b.is_ascii_digit()) {
+            continue; // no number, no figure: skip the tokenizing
+        }
         for f in find_figures(sentences[i]) {
             let value = sentences[i][f.start..f.end].to_string();
             if out.iter().any(|k| k.value == value) || out.len() >= max {
@@ -509,7 +512,10 @@ fn speaker_after(after: &str) -> Option<String> {
 /// `Ana Ruiz said: “…` or `Dr. Ana Ruiz added: “…`.
 fn speaker_before(before: &str) -> Option<String> {
     let trimmed = before.trim_end().trim_end_matches([':', ',']).trim_end();
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    // Only the last few words can hold the attribution; reading the whole
+    // paragraph before every quote would be quadratic in its length.
+    let mut words: Vec<&str> = trimmed.split_whitespace().rev().take(12).collect();
+    words.reverse();
     let verb = words.iter().rposition(|w| SAID.contains(&bare(w)))?;
     if verb + 3 < words.len() {
         return None; // the verb is too far from the quote to be its attribution
