@@ -199,11 +199,7 @@ pub fn strip_unbalanced_quotes(text: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         match c {
             '“' => open.push(i),
-            '”' => {
-                if open.pop().is_none() {
-                    drop[i] = true;
-                }
-            }
+            '”' if open.pop().is_none() => drop[i] = true,
             '"' => straight.push(i),
             _ => {}
         }
