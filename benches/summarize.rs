@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use newsletter::clean::CleanArticle;
-use newsletter::summarize::{summarize, SummaryOptions};
+use newsletter::summarize::{score, summarize, SummaryOptions};
 
 /// A deterministic article of about `bytes` bytes: energy-market sentences
 /// built from a small vocabulary, five sentences to a paragraph.
@@ -86,5 +86,44 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Summarizing alone (no reading or cleaning) on the CNN/DailyMail dev
+/// stories, the same 100 that `scripts/bench/summaries.sh` gives sumy, so
+/// the element rate is stories per second comparable with sumy's loop.
+/// The per-run term cache is emptied before each pass: one pass is one
+/// fresh run over 100 distinct stories, not a warm cache. Skipped when the
+/// shared data is not there (set NEWSLETTER_SHARED).
+fn dev_stories(c: &mut Criterion) {
+    let shared = std::env::var("NEWSLETTER_SHARED")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared").into());
+    let dir = PathBuf::from(shared).join("bench/summarization/cnndm");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipping dev_stories: {} not found", dir.display());
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".article.txt"))
+        .collect();
+    paths.sort();
+    let articles = newsletter::ingest::ingest_files(&paths).articles;
+    let opts = SummaryOptions {
+        sentences: 3,
+        key_figures: 3,
+        quotes: true,
+    };
+    let mut group = c.benchmark_group("dev_stories");
+    group.throughput(Throughput::Elements(articles.len() as u64));
+    group.bench_function("cold_cache", |b| {
+        b.iter(|| {
+            score::reset_term_cache();
+            articles
+                .iter()
+                .map(|a| summarize(a, &opts).sentences.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, dev_stories);
 criterion_main!(benches);

@@ -107,7 +107,10 @@ fn a_megabyte_of_text() {
     let s = summarize(&a, &opts(4));
     assert_eq!(s.sentences.len(), 4);
     assert!(!s.key_figures.is_empty());
-    assert_eq!(s.quote.unwrap().speaker.as_deref(), Some("Ana Ruiz"));
+    assert_eq!(
+        s.quote.unwrap().speaker.as_deref(),
+        Some("Ana Ruiz, an analyst")
+    );
 }
 
 #[test]

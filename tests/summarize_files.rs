@@ -91,7 +91,10 @@ fn file_name_front_matter_and_body_follow_the_design() {
         quote.text,
         "We are managing a basin in decline, and the decline is speeding up"
     );
-    assert_eq!(quote.speaker.as_deref(), Some("Mairi Campbell"));
+    assert_eq!(
+        quote.speaker.as_deref(),
+        Some("Mairi Campbell, the regulator's chief executive")
+    );
     assert!(doc
         .body
         .contains("[Read the full story at Energy Wire](https://example.com/north-sea-gas)"));

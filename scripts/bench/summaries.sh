@@ -29,3 +29,10 @@ STORIES=("$SHARED"/bench/summarization/cnndm/*.article.txt)
 NEWSLETTER_SHARED="$SHARED" taskset -c "$CORE" python3 scripts/bench/cpu_per_story.py 20 -- \
     target/release/newsletter summarize --stdout --format json --sentences 3
 taskset -c "$CORE" python3 scripts/bench/summaries_sumy.py --time --sentences 3 "${STORIES[@]}" 2>&1 >/dev/null
+
+# Summarizing alone (no reading or cleaning), the part that compares with
+# sumy's loop above: criterion on the same 100 stories, cold term cache per
+# pass, pinned to the same core. Wall time, so load only makes us look slower.
+echo "## summarize() alone, criterion (taskset -c $CORE)"
+NEWSLETTER_SHARED="$SHARED" taskset -c "$CORE" cargo bench --bench summarize -- dev_stories \
+    --warm-up-time 1 --measurement-time 5 2>&1 | grep -E "dev_stories|time:|thrpt:"

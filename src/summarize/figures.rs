@@ -173,10 +173,53 @@ fn label_for(sentence: &str, f: &Found) -> String {
     } else {
         words.join(" ")
     };
-    label
+    let label = strip_unbalanced_quotes(&label);
+    let label = label.trim_end_matches(['.', ',', ';', ':']).trim();
+    // A label that is one whole quotation reads better without the marks.
+    let inner = label
+        .strip_prefix('"')
+        .and_then(|l| l.strip_suffix('"'))
+        .or_else(|| label.strip_prefix('“').and_then(|l| l.strip_suffix('”')))
+        .filter(|l| !l.contains(['"', '“', '”']));
+    inner
+        .unwrap_or(label)
         .trim_end_matches(['.', ',', ';', ':'])
-        .trim_start_matches(['“', '‘', '"', '”', '’'])
+        .trim()
         .to_string()
+}
+
+/// Removes the quote marks that have no partner: a clause cut from a
+/// quotation keeps only one of its marks, and a label that reads
+/// `a missed opportunity."` looks broken on its own.
+pub fn strip_unbalanced_quotes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut drop = vec![false; chars.len()];
+    let mut open: Vec<usize> = Vec::new();
+    let mut straight: Vec<usize> = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '“' => open.push(i),
+            '”' if open.pop().is_none() => drop[i] = true,
+            '"' => straight.push(i),
+            _ => {}
+        }
+    }
+    for i in open {
+        drop[i] = true;
+    }
+    if straight.len() % 2 == 1 {
+        // The odd one out is at an end when a clause was cut from a quote.
+        let last = straight[straight.len() - 1];
+        let at_end = chars[last + 1..].iter().all(|c| !c.is_alphanumeric());
+        drop[if at_end { last } else { straight[0] }] = true;
+    }
+    let out: String = chars
+        .iter()
+        .zip(&drop)
+        .filter(|(_, &d)| !d)
+        .map(|(&c, _)| c)
+        .collect();
+    out.trim().to_string()
 }
 
 /// Up to `max` figures, from the best-scored sentences first, each value once.
@@ -187,6 +230,9 @@ pub fn key_figures(sentences: &[&str], scores: &[f64], max: usize) -> Vec<KeyFig
     for i in order {
         if out.len() >= max {
             break;
+        }
+        if !sentences[i].bytes().any(|b| b.is_ascii_digit()) {
+            continue; // no number, no figure: skip the tokenizing
         }
         for f in find_figures(sentences[i]) {
             let value = sentences[i][f.start..f.end].to_string();
@@ -203,27 +249,30 @@ pub fn key_figures(sentences: &[&str], scores: &[f64], max: usize) -> Vec<KeyFig
     out
 }
 
-/// Verbs that attribute a quote.
-const SAID: &[&str] = &[
-    "said",
-    "says",
-    "added",
-    "told",
-    "explained",
-    "warned",
-    "argued",
-    "insisted",
-    "noted",
-    "wrote",
-    "declared",
-    "claimed",
-    "stated",
-];
-
 /// Every quotation in a paragraph of at least six words, with its speaker
 /// when the text names one. Returns (byte start, byte end, quote).
 fn quotes_in(paragraph: &str) -> Vec<(usize, usize, Quote)> {
-    let mut out = Vec::new();
+    quote_spans(paragraph)
+        .into_iter()
+        .filter(|q| (6..=80).contains(&q.quote.text.split_whitespace().count()))
+        .map(|q| (q.open, q.close, q.quote))
+        .collect()
+}
+
+/// One quotation in a paragraph: byte offsets of its opening and closing
+/// marks, and its text and speaker.
+#[derive(Debug, Clone)]
+pub struct QuoteSpan {
+    pub open: usize,
+    pub close: usize,
+    pub quote: Quote,
+}
+
+/// Every quotation in a paragraph, with its speaker when the text names one.
+/// A quote with no attribution of its own takes the speaker of an earlier
+/// quote in the same paragraph: papers attribute a run of quotes once.
+pub fn quote_spans(paragraph: &str) -> Vec<QuoteSpan> {
+    let mut out: Vec<QuoteSpan> = Vec::new();
     let mut search = 0;
     while let Some(rel) = paragraph[search..].find(['“', '‘', '"']) {
         let open = search + rel;
@@ -251,76 +300,238 @@ fn quotes_in(paragraph: &str) -> Vec<(usize, usize, Quote)> {
             .trim()
             .trim_end_matches(',')
             .trim();
-        let words = text.split_whitespace().count();
-        if (6..=80).contains(&words) {
+        if !text.is_empty() {
             let after = &paragraph[close + close_mark.len_utf8()..];
             let before = &paragraph[..open];
-            out.push((
+            let speaker = speaker_after(after)
+                .or_else(|| speaker_before(before))
+                .or_else(|| out.iter().rev().find_map(|q| q.quote.speaker.clone()));
+            out.push(QuoteSpan {
                 open,
                 close,
-                Quote {
+                quote: Quote {
                     text: text.to_string(),
-                    speaker: speaker_after(after).or_else(|| speaker_before(before)),
+                    speaker,
                 },
-            ));
+            });
         }
         search = close + close_mark.len_utf8();
     }
     out
 }
 
-/// Capitalised words (a name, maybe with a title) at the start of `text`.
-fn name_at(text: &str) -> Option<String> {
-    let mut words = Vec::new();
-    for w in text.split_whitespace().take(5) {
-        let bare = w.trim_end_matches([',', '.', ';', ':']);
-        let cap = bare.chars().next().is_some_and(char::is_uppercase);
-        if !cap || bare.is_empty() {
+/// Verbs that attribute a quote.
+const SAID: &[&str] = &[
+    "said",
+    "says",
+    "added",
+    "told",
+    "explained",
+    "warned",
+    "argued",
+    "insisted",
+    "noted",
+    "wrote",
+    "declared",
+    "claimed",
+    "stated",
+];
+
+/// Titles that come before a name; written without their full stop in the
+/// output ("Dr Amira Haddad"), as British papers do.
+const HONORIFICS: &[&str] = &[
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Mx",
+    "Prof",
+    "Professor",
+    "Sir",
+    "Dame",
+    "Lord",
+    "Lady",
+];
+
+/// Whether `word` is a title such as "Dr" that may precede a name.
+pub fn is_title(word: &str) -> bool {
+    HONORIFICS.contains(&word.trim_end_matches('.'))
+}
+
+/// Lower-case words that belong inside a surname: "Annelies de Vries".
+const PARTICLES: &[&str] = &[
+    "al", "bin", "da", "das", "de", "del", "della", "den", "der", "di", "dos", "du", "la", "le",
+    "ten", "ter", "van", "von",
+];
+
+/// Capitalised words that start a clause but are not a person.
+const NOT_NAMES: &[&str] = &[
+    "A",
+    "An",
+    "And",
+    "But",
+    "He",
+    "I",
+    "In",
+    "It",
+    "Monday",
+    "On",
+    "She",
+    "Sunday",
+    "Saturday",
+    "The",
+    "They",
+    "This",
+    "Thursday",
+    "Tuesday",
+    "We",
+    "Wednesday",
+    "Friday",
+    "You",
+];
+
+/// A word without the punctuation that may follow it.
+fn bare(word: &str) -> &str {
+    word.trim_end_matches([',', '.', ';', ':', '!', '?'])
+}
+
+fn capitalised(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// A person's name at the start of `words`: an optional title, capitalised
+/// words and surname particles ("Dr. Amira Haddad", "Annelies de Vries").
+/// Returns the name as printed and how many words it used. A title alone,
+/// a pronoun or a weekday is not a name.
+fn name_at(words: &[&str]) -> Option<(String, usize)> {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut real = 0; // name words that are not a title or particle
+    let mut used = 0;
+    for (i, &w) in words.iter().enumerate().take(7) {
+        let b = bare(w);
+        if b.is_empty() || b.contains(['“', '”', '"', '‘']) {
             break;
         }
-        words.push(bare);
-        if bare.len() != w.len() {
+        if parts.is_empty() && HONORIFICS.contains(&b) {
+            parts.push(b);
+            used = i + 1;
+            continue; // "Dr." does not end the name
+        }
+        let particle = real > 0
+            && PARTICLES.contains(&b)
+            && words[i + 1..]
+                .iter()
+                .find(|n| !PARTICLES.contains(n))
+                .is_some_and(|n| capitalised(n));
+        if !(capitalised(b) || particle) {
+            break;
+        }
+        if b.chars()
+            .any(|c| !(c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')))
+        {
+            break; // digits or symbols: not a name
+        }
+        if b.ends_with("’s") || b.ends_with("'s") {
+            break; // "Halvard's chief executive" is a role, not a name
+        }
+        parts.push(b);
+        used = i + 1;
+        if !particle {
+            real += 1;
+        }
+        if b.len() != w.len() {
             break; // punctuation ends the name
         }
     }
-    // "The" alone or a pronoun is not a speaker.
-    match words.as_slice() {
-        [] | ["The"] | ["He"] | ["She"] | ["They"] | ["It"] | ["We"] | ["I"] => None,
-        _ => Some(words.join(" ")),
+    let names_only = parts
+        .iter()
+        .filter(|p| !HONORIFICS.contains(p))
+        .collect::<Vec<_>>();
+    match names_only.as_slice() {
+        [] => None,
+        [one] if NOT_NAMES.contains(one) => None,
+        [first, ..] if NOT_NAMES.contains(first) => None,
+        _ => Some((parts.join(" "), used)),
     }
 }
 
-/// `”, said Ana Ruiz` or `,” Ana Ruiz said`.
+/// The short role that follows a name between commas: "head of gas at
+/// Rheinland" in "Annelies de Vries, head of gas at Rheinland, said". At
+/// most twelve words and ended by punctuation; otherwise no role.
+fn role_at(words: &[&str]) -> Option<(String, usize)> {
+    let mut out: Vec<&str> = Vec::new();
+    for (i, &w) in words.iter().enumerate().take(12) {
+        if w.contains(['“', '”', '"', '‘']) {
+            return None;
+        }
+        let b = bare(w);
+        // "U.S." inside a role does not end it.
+        let abbreviation = w.ends_with('.') && b.contains('.');
+        out.push(if abbreviation { w } else { b });
+        if b.len() != w.len() && !abbreviation {
+            let role = out.join(" ");
+            return (!role.is_empty()).then_some((role, i + 1));
+        }
+    }
+    None
+}
+
+/// The speaker named in `words`, with a role when one follows the name.
+fn name_and_role(words: &[&str]) -> Option<(String, usize)> {
+    let (name, used) = name_at(words)?;
+    if words[used - 1].ends_with(',') {
+        if let Some((role, more)) = role_at(&words[used..]) {
+            return Some((format!("{name}, {role}"), used + more));
+        }
+    }
+    Some((name, used))
+}
+
+/// `”, said Ana Ruiz, the grid's chief` or `,” Ana Ruiz said`.
 fn speaker_after(after: &str) -> Option<String> {
     let words: Vec<&str> = after
         .split_whitespace()
-        .map(|w| w.trim_start_matches(','))
+        .map(|w| w.trim_start_matches([',', '—', '–']))
         .filter(|w| !w.is_empty())
-        .take(8)
+        .take(24)
         .collect();
     let first = *words.first()?;
     if SAID.contains(&first) {
-        return name_at(&words[1..].join(" "));
+        return name_and_role(&words[1..]).map(|(s, _)| s);
     }
-    let name = name_at(&words.join(" "))?;
-    let following = words.get(name.split_whitespace().count())?;
-    SAID.contains(following).then_some(name)
+    // "Ana Ruiz said" or "Ana Ruiz, the grid's chief, said".
+    let (name, used) = name_and_role(&words)?;
+    let following = bare(words.get(used)?);
+    SAID.contains(&following).then_some(name)
 }
 
-/// `Ana Ruiz said: “…`
+/// `Ana Ruiz said: “…` or `Dr. Ana Ruiz added: “…`.
 fn speaker_before(before: &str) -> Option<String> {
     let trimmed = before.trim_end().trim_end_matches([':', ',']).trim_end();
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    let verb = words.iter().rposition(|w| SAID.contains(w))?;
+    // Only the last few words can hold the attribution; reading the whole
+    // paragraph before every quote would be quadratic in its length.
+    let mut words: Vec<&str> = trimmed.split_whitespace().rev().take(12).collect();
+    words.reverse();
+    let verb = words.iter().rposition(|w| SAID.contains(&bare(w)))?;
     if verb + 3 < words.len() {
         return None; // the verb is too far from the quote to be its attribution
     }
-    let start = words[..verb]
-        .iter()
-        .rposition(|w| !w.chars().next().is_some_and(char::is_uppercase))
-        .map_or(0, |p| p + 1);
-    let start = start.max(verb.saturating_sub(4));
-    name_at(&words[start..verb].join(" "))
+    // Walk back over the name: capitalised words, titles and particles.
+    let mut start = verb;
+    while start > 0 && verb - start < 6 {
+        let w = words[start - 1];
+        let b = bare(w);
+        let title = HONORIFICS.contains(&b);
+        if (b.len() != w.len() && !title) || !(capitalised(b) || PARTICLES.contains(&b)) {
+            break;
+        }
+        start -= 1;
+    }
+    while start < verb && PARTICLES.contains(&words[start]) {
+        start += 1;
+    }
+    let (name, used) = name_at(&words[start..verb])?;
+    (start + used == verb).then_some(name)
 }
 
 /// The quote in the best-scored part of the article, preferring one whose
@@ -401,12 +612,105 @@ mod tests {
             q[0].2.text,
             "We will keep the lights on this winter, whatever happens"
         );
-        assert_eq!(q[0].2.speaker.as_deref(), Some("Ana Ruiz"));
+        assert_eq!(
+            q[0].2.speaker.as_deref(),
+            Some("Ana Ruiz, the grid's chief")
+        );
         let p = "Tom Baker said: ‘It’s the biggest order we’ve ever had.’";
         let q = quotes_in(p);
         assert_eq!(q[0].2.text, "It’s the biggest order we’ve ever had.");
         assert_eq!(q[0].2.speaker.as_deref(), Some("Tom Baker"));
         let p = "“Short one,” he said.";
         assert!(quotes_in(p).is_empty());
+    }
+
+    fn speaker(p: &str) -> Option<String> {
+        quotes_in(p).first().and_then(|q| q.2.speaker.clone())
+    }
+
+    #[test]
+    fn speaker_keeps_titles_particles_and_a_short_role() {
+        assert_eq!(
+            speaker("\"Prices will stay high for the whole of the winter,\" said Dr. Amira Haddad, head of research at Kestrel Bank. \"Buyers know it.\"").as_deref(),
+            Some("Dr Amira Haddad, head of research at Kestrel Bank")
+        );
+        assert_eq!(
+            speaker("“Importers will have to know every wellhead they buy from,” said Annelies de Vries, head of gas at Noordgas, at a briefing.").as_deref(),
+            Some("Annelies de Vries, head of gas at Noordgas")
+        );
+        assert_eq!(
+            speaker("“We are buying the fourth unit of a proven design,” Prof. Jan van der Berg, an adviser to the ministry, said.").as_deref(),
+            Some("Prof Jan van der Berg, an adviser to the ministry")
+        );
+        assert_eq!(
+            speaker(
+                "Mrs. Olu Adeyemi said: “The grid held up better than anyone expected tonight.”"
+            )
+            .as_deref(),
+            Some("Mrs Olu Adeyemi")
+        );
+        // A role that runs on without punctuation is left out, not guessed.
+        assert_eq!(
+            speaker("“The grid held up better than anyone expected tonight,” said Ms Kim Park who has run the control room since the storms of the winter before last.").as_deref(),
+            Some("Ms Kim Park")
+        );
+        // "U.S." does not end a role.
+        assert_eq!(
+            speaker("“Rates will fall slowly over the coming year,” said Sam Lee, chief economist at U.S. Trust Bank, on Monday.").as_deref(),
+            Some("Sam Lee, chief economist at U.S. Trust Bank")
+        );
+    }
+
+    #[test]
+    fn no_speaker_rather_than_a_guess() {
+        for p in [
+            "“Prices will stay high for the whole of the winter,” said Dr. “Next, please.”",
+            "“Prices will stay high for the whole of the winter,” said a spokesperson for the firm.",
+            "“Prices will stay high for the whole of the winter,” said on Monday the firm.",
+            "“Prices will stay high for the whole of the winter,” The firm said.",
+            "“Prices will stay high for the whole of the winter,” said Monday.",
+        ] {
+            assert_eq!(speaker(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn later_quote_in_a_paragraph_takes_its_speaker() {
+        let p = "\"The bids are serious,\" said Dr. Felix Brandt, director of the agency. \"We need to understand why so few developers submitted.\"";
+        let spans = quote_spans(p);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(
+            spans[1].quote.speaker.as_deref(),
+            Some("Dr Felix Brandt, director of the agency")
+        );
+    }
+
+    #[test]
+    fn labels_lose_unbalanced_quote_marks() {
+        assert_eq!(
+            strip_unbalanced_quotes("Anything above 0.2 per cent would be a missed opportunity.\""),
+            "Anything above 0.2 per cent would be a missed opportunity."
+        );
+        assert_eq!(
+            strip_unbalanced_quotes("“Cuts of 2mn b/d"),
+            "Cuts of 2mn b/d"
+        );
+        assert_eq!(
+            strip_unbalanced_quotes("a cut of 5% ” he said"),
+            "a cut of 5%  he said"
+        );
+        assert_eq!(
+            strip_unbalanced_quotes("the \"safe\" level of 2%"),
+            "the \"safe\" level of 2%"
+        );
+        let figs = key_figures(
+            &["\"Anything above 0.2 per cent would be a missed opportunity.\""],
+            &[1.0],
+            3,
+        );
+        assert_eq!(
+            figs[0].label,
+            "Anything above 0.2 per cent would be a missed opportunity"
+        );
     }
 }

@@ -111,13 +111,85 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
     } else {
         None
     };
+    // The Markdown body is read point by point, so a sentence cut from a
+    // quotation gets its speaker attached, or is left out when the article
+    // does not say who spoke. `sentences` (what ROUGE scores) stays as picked.
+    let mut quote_cache: Vec<Option<Vec<figures::QuoteSpan>>> = vec![None; paragraphs.len()];
+    let mut readable: Vec<String> = Vec::new();
+    for &i in &picked {
+        let (p, start, end) = spans[i];
+        let quotes = quote_cache[p].get_or_insert_with(|| figures::quote_spans(paragraphs[p]));
+        if let Some(point) = standalone(paragraphs[p], start, end, quotes, &readable) {
+            readable.push(point);
+        }
+    }
+    let mut readable = readable.into_iter();
+    let standfirst = readable
+        .next()
+        .or_else(|| sentences.first().map(|s| balance_quotes(s)))
+        .unwrap_or_default();
+    let key_points: Vec<String> = readable.collect();
     Summary {
-        standfirst: sentences.first().cloned().unwrap_or_default(),
-        key_points: sentences.iter().skip(1).cloned().collect(),
+        standfirst,
+        key_points,
         key_figures,
         quote,
         sentences,
     }
+}
+
+/// A chosen sentence as a reader can take it alone: with balanced quote
+/// marks, and with "— speaker" after it when it lies inside a quotation
+/// whose attribution is outside the sentence. `None` for such a fragment
+/// whose speaker the article does not name. A speaker already named in an
+/// `earlier` point is given by name only.
+fn standalone(
+    paragraph: &str,
+    start: usize,
+    end: usize,
+    quotes: &[figures::QuoteSpan],
+    earlier: &[String],
+) -> Option<String> {
+    let sentence = &paragraph[start..end];
+    for q in quotes {
+        let close_end = q.close
+            + paragraph[q.close..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+        if q.open >= end || close_end <= start {
+            continue;
+        }
+        // Words of the sentence outside the quotation carry its attribution.
+        let outside = paragraph[start..q.open.max(start)]
+            .split_whitespace()
+            .count()
+            + paragraph[close_end.min(end)..end]
+                .split_whitespace()
+                .count();
+        if outside >= 2 {
+            continue;
+        }
+        let text = balance_quotes(sentence.trim());
+        return q.quote.speaker.as_ref().map(|speaker| {
+            // A speaker the reader has just met needs no role again.
+            let name = speaker.split(", ").next().unwrap_or(speaker);
+            // Compared without the title: the article may write "Dr.".
+            let bare_name = name.split_once(' ').map_or(name, |(first, rest)| {
+                if figures::is_title(first) {
+                    rest
+                } else {
+                    name
+                }
+            });
+            if earlier.iter().any(|e| e.contains(bare_name)) {
+                format!("{text} — {name}")
+            } else {
+                format!("{text} — {speaker}")
+            }
+        });
+    }
+    Some(balance_quotes(sentence.trim()))
 }
 
 /// Lower-case ASCII words joined by hyphens, for file names.

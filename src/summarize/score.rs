@@ -9,7 +9,9 @@
 //! with the sum of their vectors, so both directions come from one running
 //! prefix sum and the whole pass is linear in the article's length.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -95,81 +97,258 @@ const STOP: &[&str] = &[
     "where", "which", "while", "who", "will", "with", "would", "you", "your",
 ];
 
+/// FxHash-style hasher (multiply and rotate, a word at a time): the term
+/// maps are looked up once per token, and SipHash was a visible share of
+/// the run. Not resistant to crafted collisions; the cache is bounded, so a
+/// hostile article costs time, not memory.
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Marks a stop word in the token cache.
+const STOP_ID: u32 = u32::MAX;
+
+/// When the per-run caches hold this many distinct tokens they are emptied
+/// (between articles), so a long run or a hostile input cannot grow them
+/// without bound.
+const CACHE_LIMIT: usize = 1 << 20;
+
+/// Term ids that live for the whole run (one per thread): stemming is the
+/// biggest cost of scoring, and news stories share most of their words, so
+/// each distinct token is lower-cased, checked against the stop list and
+/// stemmed once per run rather than once per article.
+struct Terms {
+    stemmer: Stemmer,
+    /// Token exactly as written -> global term id, or `STOP_ID`.
+    tokens: FastMap<Box<str>, u32>,
+    /// Stem -> global term id; "Prices" and "price" share one.
+    stems: FastMap<Box<str>, u32>,
+    /// Global id -> this article's dense id, valid where `stamp == generation`.
+    local: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+impl Terms {
+    fn new() -> Self {
+        Self {
+            stemmer: Stemmer::create(Algorithm::English),
+            tokens: FastMap::default(),
+            stems: FastMap::default(),
+            local: Vec::new(),
+            stamp: Vec::new(),
+            generation: 0,
+        }
+    }
+
+    /// Starts a new article: forgets the previous article's dense ids.
+    fn begin(&mut self) {
+        if self.tokens.len() > CACHE_LIMIT {
+            *self = Self::new();
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+    }
+
+    /// The global term id of a token, or `STOP_ID`.
+    #[inline]
+    fn global(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.tokens.get(token) {
+            return id;
+        }
+        let lower = token.to_lowercase();
+        let id = if STOP.binary_search(&lower.as_str()).is_ok() {
+            STOP_ID
+        } else {
+            let stem = self.stemmer.stem(&lower);
+            match self.stems.get(stem.as_ref()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.stems.len() as u32;
+                    self.stems.insert(stem.into(), id);
+                    self.local.push(0);
+                    self.stamp.push(0);
+                    id
+                }
+            }
+        };
+        self.tokens.insert(token.into(), id);
+        id
+    }
+
+    /// This article's dense id for a global id, handing out the next one
+    /// (`*next`) on first sight.
+    #[inline]
+    fn dense(&mut self, global: u32, next: &mut u32) -> u32 {
+        let g = global as usize;
+        if self.stamp[g] != self.generation {
+            self.stamp[g] = self.generation;
+            self.local[g] = *next;
+            *next += 1;
+        }
+        self.local[g]
+    }
+}
+
+thread_local! {
+    static TERMS: RefCell<Terms> = RefCell::new(Terms::new());
+}
+
+/// Calls `f` with every maximal run of alphanumeric characters in `text`
+/// (what `text.split(|c| !c.is_alphanumeric())` yields, minus the empty
+/// pieces), decoding UTF-8 only for non-ASCII bytes.
+#[inline]
+fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let bytes = text.as_bytes();
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (alnum, len) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), 1)
+        } else {
+            text[i..]
+                .chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+        };
+        match (alnum, start) {
+            (true, None) => start = Some(i),
+            (false, Some(from)) => {
+                f(&text[from..i]);
+                start = None;
+            }
+            _ => {}
+        }
+        i += len;
+    }
+    if let Some(from) = start {
+        f(&text[from..]);
+    }
+}
+
+/// Empties this thread's per-run term cache, as at the start of a run;
+/// benchmarks use it so that a pass over distinct stories starts cold.
+pub fn reset_term_cache() {
+    TERMS.with(|terms| *terms.borrow_mut() = Terms::new());
+}
+
 /// Scores every sentence; higher is more summary-worthy.
 pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
     let n = sentences.len();
-    let stemmer = Stemmer::create(Algorithm::English);
-    // Stemming is most of the cost, so each distinct word is stemmed once:
-    // raw word -> term id (None for a stop word).
-    let mut seen: HashMap<&str, Option<u32>> = HashMap::new();
-    let mut vocab: HashMap<String, u32> = HashMap::new();
-    let mut counts: Vec<Vec<(u32, u32)>> = Vec::with_capacity(n);
+    // Term counts of all sentences in one buffer: sentence i owns
+    // entries[offsets[i]..offsets[i + 1]], (dense term id, count) sorted by id.
+    let mut entries: Vec<(u32, u32)> = Vec::new();
+    let mut offsets: Vec<usize> = Vec::with_capacity(n + 1);
+    offsets.push(0);
     let mut df: Vec<u32> = Vec::new();
-    let mut tf: Vec<u32> = Vec::new();
-    for s in sentences {
-        tf.clear();
-        for word in s
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            let id = *seen.entry(word).or_insert_with(|| {
-                let lower = word.to_lowercase();
-                if STOP.binary_search(&lower.as_str()).is_ok() {
-                    return None;
+    let mut vocab = 0u32;
+    TERMS.with(|terms| {
+        let mut terms = terms.borrow_mut();
+        terms.begin();
+        let mut ids: Vec<u32> = Vec::new();
+        for s in sentences {
+            ids.clear();
+            for_each_word(s, |word| {
+                let g = terms.global(word);
+                if g != STOP_ID {
+                    ids.push(terms.dense(g, &mut vocab));
                 }
-                let next = vocab.len() as u32;
-                Some(
-                    *vocab
-                        .entry(stemmer.stem(&lower).into_owned())
-                        .or_insert(next),
-                )
             });
-            if let Some(id) = id {
-                tf.push(id);
+            ids.sort_unstable();
+            let from = entries.len();
+            for &id in &ids {
+                match entries[from..].last_mut() {
+                    Some((last, c)) if *last == id => *c += 1,
+                    _ => entries.push((id, 1)),
+                }
             }
-        }
-        tf.sort_unstable();
-        let mut row: Vec<(u32, u32)> = Vec::new();
-        for &id in &tf {
-            match row.last_mut() {
-                Some((last, c)) if *last == id => *c += 1,
-                _ => row.push((id, 1)),
+            df.resize(vocab as usize, 0);
+            for &(id, _) in &entries[from..] {
+                df[id as usize] += 1;
             }
+            offsets.push(entries.len());
         }
-        df.resize(vocab.len(), 0);
-        for &(id, _) in &row {
-            df[id as usize] += 1;
-        }
-        counts.push(row);
-    }
+    });
+    let vocab = vocab as usize;
     let idf: Vec<f64> = df
         .iter()
         .map(|&d| ((n as f64 + 1.0) / (f64::from(d) + 1.0)).ln() + 1.0)
         .collect();
-    let vectors: Vec<Vector> = counts
-        .iter()
-        .map(|tf| {
-            let raw: Vec<(u32, f64)> = tf
-                .iter()
-                .map(|&(t, c)| (t, f64::from(c) * idf[t as usize]))
-                .collect();
-            let norm = raw.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+    let vectors: Vec<Vector> = offsets
+        .windows(2)
+        .map(|w| {
+            let tf = &entries[w[0]..w[1]];
+            let weight = |&(t, c): &(u32, u32)| f64::from(c) * idf[t as usize];
+            let norm = tf.iter().map(|e| weight(e).powi(2)).sum::<f64>().sqrt();
             Vector(
-                raw.into_iter()
-                    .map(|(t, w)| (t, if norm > 0.0 { (w / norm) as f32 } else { 0.0 }))
+                tf.iter()
+                    .map(|e| {
+                        let w = if norm > 0.0 {
+                            (weight(e) / norm) as f32
+                        } else {
+                            0.0
+                        };
+                        (e.0, w)
+                    })
                     .collect(),
             )
         })
         .collect();
 
     // Directed centrality from prefix sums: before = Σ_{j<i} v_j, after = total - before - v_i.
-    let mut total = vec![0.0f64; vocab.len()];
+    let mut total = vec![0.0f64; vocab];
     for v in &vectors {
         for &(t, w) in &v.0 {
             total[t as usize] += f64::from(w);
         }
     }
-    let mut before = vec![0.0f64; vocab.len()];
+    let mut before = vec![0.0f64; vocab];
     let mut central = Vec::with_capacity(n);
     for v in &vectors {
         let back = v.dot_dense(&before);
@@ -193,7 +372,11 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
             let c = if span > 0.0 { (c - lo) / span } else { 0.0 };
             let prior = 1.0 / (1.0 + i as f64 / weights.position_scale.max(1e-9));
             let mut s = weights.position * prior + (1.0 - weights.position) * c;
-            let words = sentences[i].split_whitespace().count();
+            // Only "fewer than min_words" matters, so counting stops there.
+            let words = sentences[i]
+                .split_whitespace()
+                .take(weights.min_words)
+                .count();
             if words < weights.min_words {
                 s *= words as f64 / weights.min_words as f64;
             }
@@ -284,5 +467,43 @@ mod tests {
         let w = Weights::default();
         assert!(select(&score(&[], &w), 3, &w).is_empty());
         assert_eq!(select(&score(&["Only one."], &w), 3, &w), vec![0]);
+    }
+
+    #[test]
+    fn words_are_runs_of_alphanumerics_as_split_gives_them() {
+        for text in [
+            "Brent rose 2.4% to $91.20 — “a record”, said Dr. Ruiz.",
+            "",
+            "   ",
+            "Ünïcödé wörds, 日本語 and émigré-led firms",
+            "trailing",
+        ] {
+            let mut ours = Vec::new();
+            for_each_word(text, |w| ours.push(w.to_string()));
+            let std: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert_eq!(ours, std, "{text}");
+        }
+    }
+
+    #[test]
+    fn scores_do_not_depend_on_what_the_cache_saw_before() {
+        let a = [
+            "Gas prices in Europe rose sharply on Monday as Norwegian flows fell.",
+            "Traders said the outage at the Heimdalen field would last a week.",
+            "Storage sites remain almost full, which limits the rise.",
+        ];
+        let w = Weights::default();
+        reset_term_cache();
+        let cold = score(&a, &w).scores;
+        // Warm the cache with other words and the same words in other case.
+        score(
+            &["GAS PRICES rose; storage FELL.", "Coal and wind, prices."],
+            &w,
+        );
+        let warm = score(&a, &w).scores;
+        assert_eq!(cold, warm);
     }
 }
