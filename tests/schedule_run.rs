@@ -554,7 +554,7 @@ fn end_to_end_daemon_catches_up_a_missed_slot_then_stops_on_sigterm() {
         }
     });
     let seen = wait_for_line(&rx, "sleeping until");
-    assert!(seen.iter().any(|l| l.contains("issue 1:")), "{seen:?}");
+    assert!(seen.iter().any(|l| l.contains("issue 1 (")), "{seen:?}");
     assert!(emls(dir.path()) > 0);
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

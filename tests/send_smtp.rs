@@ -379,3 +379,24 @@ fn tls_is_never_silently_downgraded_to_plaintext() {
     );
     assert_eq!(project.ledger().delivery_counts(1, None).unwrap().queued, 3);
 }
+
+/// `[delivery] rate` spaces messages out: nine messages at four a second
+/// cannot all be handed over in less than two seconds (8 intervals of 250 ms).
+/// This bounds the time from below only, so a slow machine cannot fail it.
+#[test]
+fn the_rate_limit_spaces_messages_out() {
+    let server = SmtpServer::start();
+    let list: String = std::iter::once("email,name\n".to_string())
+        .chain((1..=9).map(|i| format!("reader{i}@example.com,Reader {i}\n")))
+        .collect();
+    let project = smtp_project(&list, "rate = 4");
+    let started = std::time::Instant::now();
+    let out = project.run(&["send", "--smtp", &server.url()]);
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    assert_eq!(server.messages().len(), 9, "{}", shown(&out));
+    assert!(
+        elapsed >= std::time::Duration::from_millis(1900),
+        "9 messages at 4/s went out in {elapsed:?}"
+    );
+}
