@@ -4,15 +4,11 @@
 //! load. Needs `chromium` on PATH (or CHROMIUM=/path/to/chromium).
 
 mod build_support;
+mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use build_support::Project;
-
-fn chromium() -> String {
-    std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into())
-}
 
 fn artifacts() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/artifacts");
@@ -22,19 +18,13 @@ fn artifacts() -> PathBuf {
 
 /// Runs headless Chromium with a fresh profile; returns stdout.
 fn run_chromium(args: &[String]) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium())
+    let (mut chromium, _profile) = common::chromium::headless();
+    let out = chromium
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
             "--hide-scrollbars",
             "--allow-file-access-from-files",
             "--virtual-time-budget=5000",
         ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .output()
         .expect("run chromium");

@@ -9,6 +9,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use newsletter::preview::{IssueView, PreviewOptions, PreviewServer, Site};
 
 /// One HTTP/1.1 GET over a raw socket, so the target is sent exactly as
@@ -321,18 +323,9 @@ fn answers_only_to_localhost_names() {
 fn chromium_sees_an_open_page_reload_by_itself() {
     let (_dir, summaries, dist) = project();
     let server = start(&summaries, &dist);
-    let profile = tempfile::tempdir().unwrap();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let mut browser = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--remote-debugging-port=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let (mut chromium, profile) = common::chromium::headless();
+    let mut browser = chromium
+        .arg("--remote-debugging-port=0")
         .arg(format!("{}issues/001/index.html", server.url()))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests (`mod common;`).
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
