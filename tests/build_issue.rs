@@ -52,15 +52,25 @@ fn the_next_issue_gets_the_next_number_and_only_newer_stories() {
         Some("2026-11-25T08:00:00Z"),
         "A steelmaker signed the first offtake contract for green hydrogen from the valley project.",
     );
+    // Published on the day of issue 1, but after it went out.
+    p.summary(
+        "2026-11-24-grid.md",
+        "Grid operator doubles its winter reserve",
+        Some("Grid Notes"),
+        Some("https://grid.example.com/reserve"),
+        Some("2026-11-24T15:30:00Z"),
+        "The system operator said it would hold twice as much reserve this winter after a cold start.",
+    );
     let second = p.build("2026-11-26");
     assert_eq!(second.number, 2);
     let manifest = IssueManifest::load(&second.dir).unwrap();
-    // Dated stories from issue 1 are out of the window; undated ones stay in.
+    // Every story of issue 1, dated or not, is left out; a story from issue
+    // 1's day that came in after it is not lost.
     assert_eq!(
         manifest.headlines,
         vec![
             "Hydrogen valley project wins first customer",
-            "EU carbon price steadies after reform vote"
+            "Grid operator doubles its winter reserve"
         ]
     );
     // Issue 1 keeps its number when rebuilt after issue 2 exists.

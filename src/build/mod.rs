@@ -143,17 +143,24 @@ enum Mode {
 
 fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, BuildError> {
     let renderer = Renderer::load(&config.paths.templates)?;
-    let ledger = crate::ledger::Ledger::open(&config.ledger_path())?;
+    let mut ledger = crate::ledger::Ledger::open(&config.ledger_path())?;
     let (docs, mut problems) = summarize::load_summaries(&config.content.summaries);
     let previous = ledger.previous_issue_date(date)?;
     let tz = config.timezone().unwrap_or(chrono_tz::UTC);
+    // The number this date has or will get; reserved only once there is an issue.
+    let planned = ledger.peek_issue_number(date)?;
+    let already_sent = ledger.stories_in_other_issues(planned)?;
+    let docs = docs
+        .into_iter()
+        .filter(|d| !already_sent.contains(&story_key(d)))
+        .collect();
     let stories = select_stories(docs, date, previous, config, tz);
     if stories.is_empty() {
         return Err(BuildError::NoIssue(format!(
             "{}: no summaries in the window for {date} ({}); run `newsletter summarize`, or raise [content] window_days",
             config.content.summaries.display(),
             match previous {
-                Some(p) => format!("published after the previous issue of {p}"),
+                Some(p) => format!("published since the previous issue of {p} and not in it"),
                 None if config.content.window_days == 0 => "published on or before it".to_string(),
                 None => format!("published in the {} days before", config.content.window_days),
             }
@@ -270,6 +277,8 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     write_archive_and_feed(config, &renderer, &content.newsletter)?;
     if mode == Mode::Publish {
         ledger.record_build(number, &manifest.subject, &date.to_string())?;
+        let keys: Vec<String> = stories.iter().map(story_key).collect();
+        ledger.record_stories(number, &keys)?;
     }
 
     Ok(BuiltIssue {
@@ -296,9 +305,19 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     })
 }
 
-/// The stories for the issue: published after the previous issue (or, for
-/// the first issue, in the `window_days` before the date, or any time when
-/// that is 0) and not after the
+/// How the ledger knows a story: its summary's file name, which stays the
+/// same when the summary is regenerated or edited.
+fn story_key(doc: &SummaryDoc) -> String {
+    doc.path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The stories for the issue: published on or after the previous issue's
+/// day (stories that went into an earlier issue are already left out), or,
+/// for the first issue, in the `window_days` before the date (any time when
+/// that is 0), and not after the
 /// issue date, undated ones included; newest first, ties by file name;
 /// at most `max_articles`.
 fn select_stories(
@@ -309,7 +328,7 @@ fn select_stories(
     tz: chrono_tz::Tz,
 ) -> Vec<SummaryDoc> {
     let start = match previous {
-        Some(p) => p.succ_opt().unwrap_or(p),
+        Some(p) => p,
         None if config.content.window_days == 0 => NaiveDate::MIN,
         None => date - chrono::Days::new(u64::from(config.content.window_days)),
     };

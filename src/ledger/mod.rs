@@ -36,6 +36,13 @@ CREATE TABLE IF NOT EXISTS issues (
     subject    TEXT,
     built_at   TEXT
 );
+-- Which summaries (by file name) went into which issue, so the next issue's
+-- window can start on the previous issue's day without repeating a story.
+CREATE TABLE IF NOT EXISTS issue_stories (
+    issue  INTEGER NOT NULL,
+    story  TEXT NOT NULL,
+    PRIMARY KEY (issue, story)
+);
 CREATE TABLE IF NOT EXISTS runs (
     slot        TEXT PRIMARY KEY,
     status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'skipped')),
@@ -126,6 +133,34 @@ impl Ledger {
             [date.to_string()],
             |r| r.get(0),
         )?)
+    }
+
+    /// The stories (summary file names) that went into issues other than `number`.
+    pub fn stories_in_other_issues(
+        &self,
+        number: u32,
+    ) -> Result<std::collections::HashSet<String>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT story FROM issue_stories WHERE issue != ?1")?;
+        let stories = statement
+            .query_map([number], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(stories)
+    }
+
+    /// Records the stories of issue `number`, replacing those of an earlier build of it.
+    pub fn record_stories(&mut self, number: u32, stories: &[String]) -> Result<(), LedgerError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM issue_stories WHERE issue = ?1", [number])?;
+        for story in stories {
+            tx.execute(
+                "INSERT OR IGNORE INTO issue_stories (issue, story) VALUES (?1, ?2)",
+                params![number, story],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records the subject and build time of an issue.
