@@ -154,3 +154,51 @@ fn a_send_by_hand_refuses_while_another_process_holds_the_state_lock() {
         subscriber_count(project.path())
     );
 }
+
+/// A `run` whose send pauses (here: a server that keeps answering 451) is
+/// recorded as unfinished, not done, so the next `run` in the same slot
+/// resumes it; every reader ends with exactly one message.
+#[test]
+fn a_run_whose_send_paused_is_resumed_by_the_next_run_in_the_slot() {
+    use common::smtp_server::{Fault, SmtpServer, Stage};
+
+    let server = SmtpServer::start();
+    let project = sample_project();
+    let config_path = project.path().join("config.toml");
+    let config = std::fs::read_to_string(&config_path)
+        .unwrap()
+        .replace("transport = \"file\"", "transport = \"smtp\"")
+        .replace("max_send_errors = 20", "max_send_errors = 3");
+    let port = server.addr().port();
+    std::fs::write(
+        &config_path,
+        format!("{config}\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\npool = 1\n"),
+    )
+    .unwrap();
+    server.fail_next(Stage::Mail, Fault::Reply(451, "4.7.1 try later".into()), 3);
+    let run = |at: &str| {
+        Command::new(env!("CARGO_BIN_EXE_newsletter"))
+            .args(["run", "--at", at])
+            .current_dir(project.path())
+            .env("NEWSLETTER_UNSUBSCRIBE_SECRET", "test-secret")
+            .output()
+            .unwrap()
+    };
+
+    let first = run("2026-11-24T07:00:00Z");
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped before the whole list was done"),
+        "{stderr}"
+    );
+
+    let second = run("2026-11-24T07:20:00Z");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(0), "{stderr}");
+    let list = std::fs::read_to_string(project.path().join("subscribers.csv")).unwrap();
+    for line in list.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let address = line.split(',').next().unwrap();
+        assert_eq!(server.messages_to(address).len(), 1, "{address}: {stderr}");
+    }
+}

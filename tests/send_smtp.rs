@@ -400,3 +400,55 @@ fn the_rate_limit_spaces_messages_out() {
         "9 messages at 4/s went out in {elapsed:?}"
     );
 }
+
+/// SIGTERM mid-send: the messages in flight finish and are recorded, nothing
+/// new starts, the process exits saying so, and the next `send` delivers the
+/// rest. Every reader ends with exactly one message.
+#[test]
+fn sigterm_stops_after_the_messages_in_flight_and_a_rerun_finishes() {
+    let server = SmtpServer::start();
+    let list: String = std::iter::once("email,name\n".to_string())
+        .chain((1..=40).map(|i| format!("reader{i}@example.com,Reader {i}\n")))
+        .collect();
+    // Five a second keeps the send running long enough to be stopped.
+    let project = smtp_project(&list, "rate = 5");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .arg("--config")
+        .arg(project.config_path())
+        .args(["send", "--smtp", &server.url()])
+        .env("NL_TEST_UNSUB_SECRET", SECRET)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.messages().len() < 3 {
+        assert!(std::time::Instant::now() < give_up, "no mail arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stopped on request"),
+        "{}",
+        shown(&out)
+    );
+    let first_run = server.messages().len();
+    assert!(first_run < 40, "the stop came too late to test anything");
+    assert!(
+        server.unacknowledged().is_empty(),
+        "a message was cut off mid-delivery"
+    );
+
+    let again = project.run(&["send", "--smtp", &server.url()]);
+    assert_eq!(again.status.code(), Some(0), "{}", shown(&again));
+    for i in 1..=40 {
+        let rcpt = format!("reader{i}@example.com");
+        assert_eq!(server.messages_to(&rcpt).len(), 1, "{rcpt}");
+    }
+}

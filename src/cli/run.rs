@@ -32,14 +32,15 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         now: args.now,
         daemon: false,
     };
-    // SIGTERM (systemd stopping the unit) or Ctrl-C must not cut a send in
-    // half: the cycle finishes first. A second signal exits at once.
+    // SIGTERM (systemd stopping the unit) or Ctrl-C must not cut a message in
+    // half: the messages in flight finish, the rest stays queued for the next
+    // run, and the cycle is recorded as unfinished. A second signal exits at once.
     let stopper = Stopper::new();
     daemon::stop_on_signals(stopper.clone()).context("listening for SIGTERM and SIGINT")?;
     let watcher = stopper.clone();
     std::thread::spawn(move || {
         watcher.wait();
-        eprintln!("run: stop requested; finishing this cycle first (signal again to quit now)");
+        eprintln!("run: stop requested; finishing the messages in flight, the rest stays queued (signal again to quit now)");
     });
     let outcome = schedule::run_cycle(&config, &opts).context("running the scheduled cycle")?;
     Ok(report_outcome(&outcome))

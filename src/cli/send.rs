@@ -75,6 +75,10 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
             &config.paths.state,
         )?)
     };
+    // SIGTERM or Ctrl-C: the messages in flight finish and are recorded, the
+    // rest stays queued for the next `send`. A second signal exits at once.
+    newsletter::schedule::daemon::stop_on_signals(newsletter::schedule::daemon::Stopper::new())
+        .context("listening for SIGTERM and SIGINT")?;
     let report = send::send_issue(&config, &opts).context("sending the issue")?;
     super::report_problems(&report.problems);
     let what = if report.test_send {

@@ -78,7 +78,8 @@ impl Stopper {
 }
 
 /// Turns SIGTERM and SIGINT (Ctrl-C) into a stop request, on a background
-/// thread, for the life of the process. A second signal means "now": the
+/// thread, for the life of the process: a send in progress stops after the
+/// messages in flight (the rest stays queued), then the loop winds down. A second signal means "now": the
 /// process exits at once with 130, leaving the ledger to report any message
 /// that was mid-delivery as ambiguous.
 pub fn stop_on_signals(stopper: Arc<Stopper>) -> std::io::Result<()> {
@@ -110,6 +111,9 @@ pub fn stop_on_signals(stopper: Arc<Stopper>) -> std::io::Result<()> {
                     #[cfg(not(unix))]
                     let _ = tokio::signal::ctrl_c().await;
                     if round == 0 {
+                        // The send in flight finishes its current messages, then
+                        // stops; the cycle (or daemon) then winds down.
+                        crate::send::request_stop();
                         stopper.stop();
                     }
                 }

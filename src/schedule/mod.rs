@@ -58,6 +58,14 @@ pub enum ScheduleError {
         #[source]
         source: std::io::Error,
     },
+    /// The send stopped early (paused after repeated failures, or asked to
+    /// stop): the slot counts as failed so that the next run resumes it.
+    #[error("issue {issue}: the send stopped before the whole list was done ({sent} sent): {why}\n  hint: the rest stays queued; `newsletter run` within the grace period (or `newsletter send`) resumes it")]
+    SendUnfinished {
+        issue: u32,
+        sent: usize,
+        why: String,
+    },
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
@@ -422,6 +430,13 @@ pub fn pipeline(
             progress: false,
         },
     )?;
+    if let Some(why) = report.paused {
+        return Err(ScheduleError::SendUnfinished {
+            issue: built.number,
+            sent: report.sent,
+            why,
+        });
+    }
     Ok(CycleReport {
         issue: built.number,
         subject: built.subject,

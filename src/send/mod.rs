@@ -222,6 +222,23 @@ fn unsubscribe_secret(
     }
 }
 
+/// Set once the process is asked to stop (SIGTERM, Ctrl-C): messages already
+/// being delivered finish and are recorded, nothing new starts, and the rest
+/// stays queued for the next run. Process-wide because signals are.
+static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks every send in this process to stop after the messages in flight.
+pub fn request_stop() {
+    STOP_REQUESTED.store(true, Ordering::SeqCst);
+}
+
+fn stop_requested() -> bool {
+    STOP_REQUESTED.load(Ordering::SeqCst)
+}
+
+const STOPPED_BY_REQUEST: &str =
+    "stopped on request (SIGTERM or Ctrl-C) after the messages in flight";
+
 /// Sends an issue.
 pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, SendError> {
     let ledger = Ledger::open(&config.ledger_path())?;
@@ -571,6 +588,10 @@ fn deliver_to_outbox(
     let mut error = None;
     source.for_each_page(issue, |jobs| {
         for job in jobs {
+            if stop_requested() {
+                outcome.paused = Some(STOPPED_BY_REQUEST.to_string());
+                return false;
+            }
             let composed =
                 match composer.compose(&job.address, &job.name, &parse_fields(&job.fields)) {
                     Ok(c) => c,
@@ -712,6 +733,9 @@ async fn worker(
     loop {
         let job = { rx.lock().await.recv().await };
         let Some(job) = job else { break };
+        if stop_requested() {
+            stop_with(&shared, STOPPED_BY_REQUEST.to_string());
+        }
         if shared.stop.load(Ordering::SeqCst) {
             break; // paused: the rest stays queued for the next run
         }
@@ -899,6 +923,7 @@ fn deliver_over_smtp(
                     source.for_each_page(issue, |jobs| {
                         for job in jobs {
                             if stop_flag.stop.load(Ordering::SeqCst)
+                                || stop_requested()
                                 || tx.blocking_send(job).is_err()
                             {
                                 return false;
