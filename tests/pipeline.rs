@@ -132,7 +132,7 @@ fn a_send_by_hand_refuses_while_another_process_holds_the_state_lock() {
         String::from_utf8_lossy(&built.stderr)
     );
 
-    let held = newsletter::schedule::StateLock::acquire(&project.path().join("state")).unwrap();
+    let held = newsletter::ledger::StateLock::acquire(&project.path().join("state")).unwrap();
     let refused = newsletter(project.path(), &["send"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(1), "{stderr}");

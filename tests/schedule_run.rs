@@ -275,7 +275,7 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
     )
     .unwrap_err();
     match &err {
-        ScheduleError::Locked(newsletter::schedule::LockError::Held { pid, .. }) => {
+        ScheduleError::Locked(newsletter::ledger::LockError::Held { pid, .. }) => {
             assert_eq!(*pid, Some(std::process::id()));
         }
         other => panic!("expected the lock to be held, got {other:?}"),
@@ -427,24 +427,7 @@ fn the_daemon_exits_cleanly_on_sigterm() {
         "[newsletter]\ntimezone = \"Europe/London\"\n[schedule]\ncron = \"0 7 1 1 *\"\ngrace_minutes = 60\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(dir.path().join("config.toml"))
-        .args(["schedule", "--daemon"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, rx) = spawn_daemon(&dir.path().join("config.toml"));
     let seen = wait_for_line(&rx, "sleeping until");
     assert!(seen.iter().any(|l| l.contains("missed")), "{seen:?}");
     let killed = Command::new("kill")
@@ -535,9 +518,23 @@ fn end_to_end_daemon_catches_up_a_missed_slot_then_stops_on_sigterm() {
         }
     }
     std::fs::write(&config, out).unwrap();
+    let (mut child, rx) = spawn_daemon(&config);
+    let seen = wait_for_line(&rx, "sleeping until");
+    assert!(seen.iter().any(|l| l.contains("issue 1 (")), "{seen:?}");
+    assert!(emls(dir.path()) > 0);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// Starts `newsletter schedule --daemon` on `config`; its stderr lines arrive
+/// on the returned channel.
+fn spawn_daemon(config: &Path) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .args(["schedule", "--daemon"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -553,12 +550,5 @@ fn end_to_end_daemon_catches_up_a_missed_slot_then_stops_on_sigterm() {
             let _ = tx.send(line);
         }
     });
-    let seen = wait_for_line(&rx, "sleeping until");
-    assert!(seen.iter().any(|l| l.contains("issue 1 (")), "{seen:?}");
-    assert!(emls(dir.path()) > 0);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    (child, rx)
 }

@@ -2,7 +2,7 @@
 //! sensible summary (or an empty one) and never panics; what it picks is
 //! always the article's own text.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use newsletter::clean::CleanArticle;
 use newsletter::summarize::split::split_sentences;
@@ -10,16 +10,11 @@ use newsletter::summarize::{render_body, summarize, SummaryOptions};
 use proptest::prelude::*;
 
 fn article(title: &str, paragraphs: &[&str]) -> CleanArticle {
-    CleanArticle {
-        path: PathBuf::from("in.txt"),
-        title: title.into(),
-        source: None,
-        url: None,
-        author: None,
-        published: None,
-        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
-        also_in: vec![],
-    }
+    CleanArticle::new(
+        Path::new("in.txt"),
+        title.into(),
+        paragraphs.iter().map(|p| p.to_string()).collect(),
+    )
 }
 
 fn opts(k: usize) -> SummaryOptions {

@@ -2,22 +2,17 @@
 //! its own (a sentence cut from a quotation carries its speaker, or is left
 //! out), no quote mark is left unpaired, and speakers are named in full.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use newsletter::clean::CleanArticle;
 use newsletter::summarize::{render_body, summarize, SummaryOptions};
 
 fn article(paragraphs: &[&str]) -> CleanArticle {
-    CleanArticle {
-        path: PathBuf::from("in.txt"),
-        title: "Grid copes with a cold, still evening".into(),
-        source: None,
-        url: None,
-        author: None,
-        published: None,
-        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
-        also_in: vec![],
-    }
+    CleanArticle::new(
+        Path::new("in.txt"),
+        "Grid copes with a cold, still evening".into(),
+        paragraphs.iter().map(|p| p.to_string()).collect(),
+    )
 }
 
 fn all(k: usize) -> SummaryOptions {

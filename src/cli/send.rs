@@ -71,9 +71,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let _lock = if opts.dry_run {
         None
     } else {
-        Some(newsletter::schedule::StateLock::acquire(
-            &config.paths.state,
-        )?)
+        Some(newsletter::ledger::StateLock::acquire(&config.paths.state)?)
     };
     // SIGTERM or Ctrl-C: the messages in flight finish and are recorded, the
     // rest stays queued for the next `send`. A second signal exits at once.

@@ -3,6 +3,9 @@
 //! once) and one delivery row per (issue, recipient) so that a send can be
 //! resumed without sending anything twice.
 //!
+//! The state folder it lives in is guarded by [`StateLock`], so that two
+//! processes never send at once.
+//!
 //! The schema lives here in one place; the methods for each table live beside
 //! the stage that uses them (`deliveries.rs` for send, `runs.rs` for schedule).
 
@@ -15,7 +18,9 @@ use thiserror::Error;
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod deliveries;
+pub mod lock;
 pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
+pub use lock::{LockError, StateLock};
 
 #[derive(Debug, Error)]
 pub enum LedgerError {

@@ -24,10 +24,9 @@ use crate::ledger::{Ledger, RunRecord, RunStatus, RunTrigger};
 use crate::problem::Problem;
 
 pub mod daemon;
-pub mod lock;
 pub mod timer;
 
-pub use lock::{LockError, StateLock};
+use crate::ledger::{LockError, StateLock};
 
 #[derive(Debug, Error)]
 pub enum ScheduleError {

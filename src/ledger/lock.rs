@@ -1,5 +1,6 @@
-//! A lock on the state folder, so that two `run`s (cron firing while the
-//! daemon is up, or an editor running by hand) can never send at once.
+//! A lock on the state folder, so that two processes (cron firing while the
+//! daemon is up, or an editor running `send` by hand) can never send at once.
+//! `run`, the daemon's cycles and `send` all take it.
 //!
 //! It is an advisory file lock (`flock` on Unix, `LockFileEx` on Windows)
 //! held on `state/newsletter.lock`. The operating system drops it when the
@@ -18,7 +19,7 @@ pub const LOCK_FILE: &str = "newsletter.lock";
 #[derive(Debug, Error)]
 pub enum LockError {
     #[error(
-        "{path}: another newsletter process{} is running a cycle, so this one stops rather than send twice\n  hint: wait for it to finish{}",
+        "{path}: another newsletter process{} is sending or running a cycle, so this one stops rather than send twice\n  hint: wait for it to finish{}",
         pid.map(|p| format!(" (PID {p})")).unwrap_or_default(),
         pid.map(|p| format!(" (`ps -p {p}` shows it)")).unwrap_or_default()
     )]
