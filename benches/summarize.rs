@@ -105,6 +105,7 @@ fn dev_stories(c: &mut Criterion) {
         .filter(|p| p.to_string_lossy().ends_with(".article.txt"))
         .collect();
     paths.sort();
+    let raw: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
     let articles = newsletter::ingest::ingest_files(&paths).articles;
     let opts = SummaryOptions {
         sentences: 3,
@@ -119,6 +120,21 @@ fn dev_stories(c: &mut Criterion) {
             articles
                 .iter()
                 .map(|a| summarize(a, &opts).sentences.len())
+                .sum::<usize>()
+        })
+    });
+    // Reading the scraped text into an article (paragraphs, junk rules,
+    // dates): the part of `newsletter summarize` that comes before the
+    // summarizer, from bytes already in memory.
+    group.bench_function("clean_text", |b| {
+        b.iter(|| {
+            let mut problems = Vec::new();
+            paths
+                .iter()
+                .zip(&raw)
+                .map(|(p, bytes)| {
+                    newsletter::ingest::ingest_bytes_at(p, bytes, None, &mut problems).len()
+                })
                 .sum::<usize>()
         })
     });

@@ -135,7 +135,7 @@ pub fn published_in_text<S: AsRef<str>>(
     let mut updated = None;
     for p in paragraphs {
         let p = p.as_ref();
-        if rules::word_count(p) > STAMP_MAX_WORDS {
+        if rules::word_count_capped(p, STAMP_MAX_WORDS) > STAMP_MAX_WORDS {
             // Only a story's first paragraph can open with a dateline.
             if dateline.is_none() {
                 dateline = rules::dateline(p);

@@ -10,6 +10,12 @@
 //! whitespace has been collapsed to single spaces. Paragraph rules only fire
 //! on paragraphs of at most `max_words` words, so a long story paragraph that
 //! happens to mention "click here" or "cookies" is never dropped.
+//!
+//! An inline rule's match is replaced by a space and the whitespace collapsed
+//! again, so its pattern need not take in the spaces around it; a pattern
+//! that opens with a literal word (not `\s*` or `(?:^|\s)`) lets the regex
+//! engine skip straight to that word, which on a long story is many times
+//! faster (measured in BENCHMARKS.md, "Summaries").
 
 use std::sync::OnceLock;
 
@@ -176,7 +182,7 @@ pub static RULES: &[Rule] = &[
         "photo_credit_inline",
         Inline,
         0,
-        r"(?i)\s*\((?:photo|image|picture)s?(?: credit)?:[^)]{1,80}\)",
+        r"(?i)\((?:photo|image|picture)s?(?: credit)?:[^)]{1,80}\)",
         "a \"(Photo: ...)\" credit inside a paragraph",
     ),
     rule(
@@ -232,7 +238,7 @@ pub static RULES: &[Rule] = &[
         "dailymail_byline",
         Inline,
         0,
-        r"(?:^|\s)By \. (?:[^.]{1,80} \. )+?(?:PUBLISHED: \. [^|]{1,60}\| \. UPDATED: \. [^.]{1,60}\d{4} \.|Last updated at [^.]{1,60}\d{4} \.)(?:\s|$)|^By \. [^.]{1,60} \. ",
+        r"\bBy \. (?:[^.]{1,80} \. )+?(?:PUBLISHED: \. [^|]{1,60}\| \. UPDATED: \. [^.]{1,60}\d{4} \.|Last updated at [^.]{1,60}\d{4} \.)(?:\s|$)|^By \. [^.]{1,60} \. ",
         "the DailyMail \"By . Daily Mail Reporter . PUBLISHED: . ... | . UPDATED: . ...\" run",
     ),
     rule(
@@ -253,7 +259,7 @@ pub static RULES: &[Rule] = &[
         "click_to_tweet",
         Inline,
         0,
-        r"(?i)\s*click to tweet\b",
+        r"(?i)click to tweet\b",
         "a \"Click To Tweet\" button label run into a quote",
     ),
     rule(
@@ -287,23 +293,37 @@ pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
 }
 
-/// A rule with its pattern compiled.
+/// A rule with its pattern, compiled the first time the rule is asked to
+/// match. Compiling all 28 patterns cost about 25 ms of start-up, and a run
+/// over long story paragraphs never asks most paragraph rules at all.
 struct Compiled {
     rule: &'static Rule,
-    regex: Regex,
+    regex: OnceLock<Option<Regex>>,
 }
 
-/// The rules compiled once per process. A pattern that does not compile is a
-/// bug in the table; the test suite compiles every one, so it is caught there.
+impl Compiled {
+    /// The compiled pattern; `None` only for a pattern that does not
+    /// compile, a bug in the table that the test suite catches.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| compile(self.rule.pattern).ok())
+            .as_ref()
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.regex().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The rules, each compiled on first use (see [`Compiled`]).
 fn compiled() -> &'static [Compiled] {
     static COMPILED: OnceLock<Vec<Compiled>> = OnceLock::new();
     COMPILED.get_or_init(|| {
         RULES
             .iter()
-            .filter_map(|rule| {
-                compile(rule.pattern)
-                    .ok()
-                    .map(|regex| Compiled { rule, regex })
+            .map(|rule| Compiled {
+                rule,
+                regex: OnceLock::new(),
             })
             .collect()
     })
@@ -321,20 +341,62 @@ pub fn validate() -> Result<(), String> {
 /// spaces (Chinese, Japanese, Thai) count one word per three characters, so a
 /// long paragraph in them is never mistaken for a short label.
 pub fn word_count(s: &str) -> usize {
-    let spaced = s.split_whitespace().count();
-    let wide = s.chars().filter(|c| (*c as u32) >= 0x0E00).count();
+    word_count_capped(s, usize::MAX)
+}
+
+/// [`word_count`], but counting stops once it passes `cap`: the result is
+/// the exact count when that is at most `cap`, else `cap + 1`. The rules only
+/// ask "at most N words?", and a story paragraph can be thousands of words.
+pub fn word_count_capped(s: &str, cap: usize) -> usize {
+    let (mut spaced, mut wide, mut in_word) = (0usize, 0usize, false);
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, len) = if b.is_ascii() {
+            (b.is_ascii_whitespace() || b == 0x0b, 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            if (c as u32) >= 0x0E00 {
+                wide += 1;
+            }
+            (c.is_whitespace(), c.len_utf8())
+        };
+        if !space && !in_word {
+            spaced += 1;
+        }
+        in_word = !space;
+        if spaced.max(wide / 3) > cap {
+            return cap.saturating_add(1);
+        }
+        i += len;
+    }
     spaced.max(wide / 3)
+}
+
+/// The longest paragraph (in words) that any paragraph or list rule looks at.
+fn longest_rule_paragraph() -> usize {
+    RULES
+        .iter()
+        .filter(|r| matches!(r.kind, Paragraph | ListHeading))
+        .map(|r| r.max_words)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The first rule that drops this paragraph whole (a paragraph or list rule).
 pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
-    let words = word_count(paragraph);
+    let longest = longest_rule_paragraph();
+    let words = word_count_capped(paragraph, longest);
+    if words > longest {
+        return None; // longer than every rule's limit: a story paragraph
+    }
     compiled()
         .iter()
         .find(|c| {
             matches!(c.rule.kind, Paragraph | ListHeading)
                 && words <= c.rule.max_words
-                && c.regex.is_match(paragraph)
+                && c.is_match(paragraph)
         })
         .map(|c| c.rule)
 }
@@ -385,32 +447,120 @@ pub fn month_number(name: &str) -> Option<u32> {
 /// Cuts out inline junk (ad markers, embed placeholders, credits) and
 /// re-collapses the whitespace. Names the rules that fired into `fired`.
 pub fn strip_inline(paragraph: &str, fired: &mut Vec<&'static str>) -> String {
-    let mut text = paragraph.to_string();
+    let mut text = std::borrow::Cow::Borrowed(paragraph);
     for c in compiled().iter().filter(|c| c.rule.kind == Inline) {
-        if c.regex.is_match(&text) {
+        let Some(regex) = c.regex() else { continue };
+        if regex.is_match(&text) {
             fired.push(c.rule.name);
-            text = c.regex.replace_all(&text, " ").into_owned();
+            text = regex.replace_all(&text, " ").into_owned().into();
         }
     }
     collapse(&text)
 }
 
 /// Collapses runs of whitespace to one space and trims.
+///
+/// It runs over every paragraph of every article, and most paragraphs are
+/// already collapsed, so it copies whole spans of text that need no change
+/// (words with single plain spaces between them) rather than word by word.
+/// Whitespace is Unicode's: no-break and em spaces count too.
 pub fn collapse(text: &str) -> String {
+    if is_collapsed(text) {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    // Start of the span being kept as is, and where its last word ended.
+    let mut span: Option<usize> = None;
+    let mut word_end = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let space = whitespace_len(text, i);
+        if space == 0 {
+            if span.is_none() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                span = Some(i);
+            }
+            i += 1;
+            word_end = i;
+            continue;
         }
-        out.push_str(word);
+        // A run of whitespace: one plain space between words stays inside
+        // the span; anything else ends it.
+        let single = bytes[i] == b' ';
+        i += space;
+        let run_start = i;
+        while i < bytes.len() {
+            match whitespace_len(text, i) {
+                0 => break,
+                n => i += n,
+            }
+        }
+        let ends_span = !single || i > run_start || i == bytes.len();
+        if ends_span {
+            if let Some(from) = span.take() {
+                out.push_str(&text[from..word_end]);
+            }
+        }
+    }
+    if let Some(from) = span {
+        out.push_str(&text[from..word_end]);
     }
     out
+}
+
+/// True when the text has no whitespace at either end and only single plain
+/// spaces inside, so that [`collapse`] would return it unchanged. Built from
+/// whole-buffer searches (memchr) rather than a byte-by-byte walk, because
+/// it is asked of every paragraph; it may say false for text that is in fact
+/// collapsed (a control character), which only costs the slow path.
+fn is_collapsed(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true;
+    };
+    if first == b' ' || last == b' ' {
+        return false;
+    }
+    // Tab, line feed and the other ASCII whitespace are all control bytes;
+    // a fold without an early exit lets the compiler vectorise the scan.
+    if bytes.iter().fold(false, |any, &b| any | (b < 0x20)) {
+        return false;
+    }
+    if memchr::memmem::find(bytes, b"  ").is_some() {
+        return false;
+    }
+    // Non-ASCII whitespace starts with one of four lead bytes; 0xe2 also
+    // starts curly quotes and dashes, so each hit is decoded and checked.
+    memchr::memchr3_iter(0xc2, 0xe1, 0xe3, bytes)
+        .chain(memchr::memchr_iter(0xe2, bytes))
+        .all(|i| whitespace_len(text, i) == 0)
+}
+
+/// The length in bytes of the whitespace character at byte `i`, or 0.
+#[inline]
+fn whitespace_len(text: &str, i: usize) -> usize {
+    let b = text.as_bytes()[i];
+    if b.is_ascii() {
+        usize::from(b.is_ascii_whitespace() || b == 0x0b)
+    } else if matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3) {
+        // The lead bytes of every non-ASCII whitespace character.
+        text[i..]
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8)
+    } else {
+        0
+    }
 }
 
 /// True for a short line that reads like a link-list item rather than a
 /// sentence: no sentence ending, at most 20 words.
 fn looks_like_list_item(paragraph: &str) -> bool {
-    let words = word_count(paragraph);
+    let words = word_count_capped(paragraph, 20);
     let t = paragraph.trim_end_matches(['"', '”', '’', '\'', ')']);
     words <= 20 && !t.ends_with(['.', '!', '?', ':'])
 }
@@ -430,7 +580,7 @@ pub struct Applied {
 /// and any agency it names; `None` when no lead rule matches.
 fn strip_lead(paragraph: &str, out: &mut Applied) -> Option<String> {
     for c in compiled().iter().filter(|c| c.rule.kind == Lead) {
-        let Some(caps) = c.regex.captures(paragraph) else {
+        let Some(caps) = c.regex().and_then(|r| r.captures(paragraph)) else {
             continue;
         };
         let end = caps.get(0).map_or(0, |m| m.end());
@@ -476,7 +626,7 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
         in_list = false;
         // The story has begun once a full sentence is kept: a dateline
         // further down is quoted copy, not this story's lead.
-        if word_count(&text) > 12
+        if word_count_capped(&text, 12) > 12
             && text
                 .trim_end_matches(['"', '”', '’', ')'])
                 .ends_with(['.', '!', '?'])
@@ -500,6 +650,7 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), RULES.len());
         assert_eq!(compiled().len(), RULES.len());
+        assert!(compiled().iter().all(|c| c.regex().is_some()));
     }
 
     #[test]
@@ -531,5 +682,42 @@ mod tests {
         assert!(dateline("London, Nov. 19 (Meridian Wire) - Oil rose.").is_none());
         assert!(dateline("LONDON, Nov. 19 - Oil rose.").is_none());
         assert!(apply(&["LONDON (Meridian Wire) -"]).agency.is_none());
+    }
+
+    #[test]
+    fn collapse_and_capped_word_count_agree_with_the_plain_definitions() {
+        let plain_collapse = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        let cases = [
+            "",
+            " ",
+            "one",
+            "one two",
+            " one",
+            "one ",
+            "one  two",
+            "one\ttwo",
+            "one\u{a0}two",
+            "one\u{3000}two",
+            "one\u{2009}two\u{202f}three",
+            "caf\u{e9} \u{2014} na\u{ef}ve",
+            "\u{4e2d}\u{6587}\u{6587}\u{4e2d}\u{6587}\u{6587}\u{4e2d}",
+            "a\u{b}b\u{c}c",
+            "one\u{a0}",
+            "\u{2003}one \u{201c}two\u{201d}  ",
+        ];
+        for case in cases {
+            assert_eq!(collapse(case), plain_collapse(case), "{case:?}");
+            let full = word_count(case);
+            let spaced = case.split_whitespace().count();
+            let wide = case.chars().filter(|c| (*c as u32) >= 0x0E00).count();
+            assert_eq!(full, spaced.max(wide / 3), "{case:?}");
+            for cap in 0..4 {
+                assert_eq!(
+                    word_count_capped(case, cap),
+                    full.min(cap + 1),
+                    "{case:?} {cap}"
+                );
+            }
+        }
     }
 }

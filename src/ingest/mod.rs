@@ -68,6 +68,19 @@ pub fn detect_kind(path: &Path, bytes: &[u8]) -> InputKind {
 /// front matter and plain text apart.
 fn sniff(bytes: &[u8], ext: &str) -> InputKind {
     let head = &bytes[..bytes.len().min(4096)];
+    // Every test below but front matter needs a tag or a brace near the
+    // start; plain scraped text has neither, so it skips the lower-casing.
+    if memchr::memchr2(b'<', b'{', head).is_none() {
+        let start = String::from_utf8_lossy(head);
+        let start = start.trim_start_matches('\u{feff}').trim_start();
+        if start.starts_with("+++") || start.starts_with("---\n") || start.starts_with("---\r\n") {
+            return InputKind::Markdown;
+        }
+        return match ext {
+            "xml" | "json" => InputKind::Feed,
+            _ => InputKind::Text,
+        };
+    }
     let head = String::from_utf8_lossy(head);
     let start = head.trim_start_matches('\u{feff}').trim_start();
     let lower = start.to_ascii_lowercase();

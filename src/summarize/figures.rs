@@ -76,6 +76,11 @@ fn find_figures(sentence: &str) -> Vec<Found> {
     let mut i = 0;
     while i < tokens.len() {
         let (at, tok) = tokens[i];
+        // Most words hold no digit and cannot start a figure.
+        if !tok.bytes().any(|b| b.is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
         let lead = tok.trim_start_matches(['(', '[', '"', '“', '‘']);
         let currency = lead.starts_with(['$', '£', '€', '¥']) || lead.starts_with("US$");
         let num = lead
@@ -274,8 +279,7 @@ pub struct QuoteSpan {
 pub fn quote_spans(paragraph: &str) -> Vec<QuoteSpan> {
     let mut out: Vec<QuoteSpan> = Vec::new();
     let mut search = 0;
-    while let Some(rel) = paragraph[search..].find(['“', '‘', '"']) {
-        let open = search + rel;
+    while let Some(open) = next_opening_mark(paragraph, search) {
         let mark = paragraph[open..].chars().next().unwrap_or('"');
         let body_start = open + mark.len_utf8();
         let close_mark = match mark {
@@ -284,17 +288,19 @@ pub fn quote_spans(paragraph: &str) -> Vec<QuoteSpan> {
             _ => '"',
         };
         // A closing single quote must not be an apostrophe inside a word.
-        let close = paragraph[body_start..]
-            .char_indices()
-            .find(|&(i, c)| {
-                c == close_mark
-                    && !(close_mark == '’'
-                        && paragraph[body_start + i + c.len_utf8()..]
-                            .chars()
-                            .next()
-                            .is_some_and(char::is_alphanumeric))
-            })
-            .map(|(i, _)| body_start + i);
+        let mut marks = [0u8; 4];
+        let close = memchr::memmem::find_iter(
+            &paragraph.as_bytes()[body_start..],
+            close_mark.encode_utf8(&mut marks).as_bytes(),
+        )
+        .map(|i| body_start + i)
+        .find(|&at| {
+            !(close_mark == '’'
+                && paragraph[at + close_mark.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric))
+        });
         let Some(close) = close else { break };
         let text = paragraph[body_start..close]
             .trim()
@@ -318,6 +324,18 @@ pub fn quote_spans(paragraph: &str) -> Vec<QuoteSpan> {
         search = close + close_mark.len_utf8();
     }
     out
+}
+
+/// The next opening quote mark (“, ‘ or ") at or after byte `from`. Found
+/// with memchr on the marks' first bytes rather than by decoding every
+/// character: paragraphs of scraped text can be one long line.
+fn next_opening_mark(paragraph: &str, from: usize) -> Option<usize> {
+    let bytes = paragraph.as_bytes();
+    memchr::memchr2_iter(b'"', 0xe2, bytes.get(from..)?)
+        .map(|i| from + i)
+        .find(|&at| {
+            bytes[at] == b'"' || matches!(bytes.get(at + 1..at + 3), Some([0x80, 0x9c | 0x98]))
+        })
 }
 
 /// Verbs that attribute a quote.

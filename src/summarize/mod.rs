@@ -15,6 +15,7 @@ mod figures;
 mod file;
 pub mod score;
 pub mod split;
+mod stem;
 
 pub use file::{load_summaries, write_summaries, FrontMatter, Sections, SummaryDoc, WriteReport};
 
@@ -293,21 +294,20 @@ pub fn balance_quotes(sentence: &str) -> String {
 /// Backslash-escapes the characters that would make article text into
 /// Markdown emphasis, links, code or HTML.
 pub fn escape_md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-    {
+    let text = crate::clean::rules::collapse(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut copied = 0;
+    for (i, b) in text.bytes().enumerate() {
         if matches!(
-            c,
-            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|'
+            b,
+            b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'<' | b'>' | b'#' | b'|'
         ) {
+            out.push_str(&text[copied..i]);
             out.push('\\');
+            copied = i;
         }
-        out.push(c);
     }
+    out.push_str(&text[copied..]);
     out
 }
 

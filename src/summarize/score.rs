@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use rust_stemmers::{Algorithm, Stemmer};
+use super::stem;
 
 /// The knobs of the scorer. The defaults were tuned on the CNN/DailyMail
 /// dev stories (see BENCHMARKS.md); nothing here is specific to one file.
@@ -136,6 +136,11 @@ impl Hasher for FastHasher {
     }
 
     #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -155,31 +160,57 @@ const STOP_ID: u32 = u32::MAX;
 /// without bound.
 const CACHE_LIMIT: usize = 1 << 20;
 
-/// Term ids that live for the whole run (one per thread): stemming is the
-/// biggest cost of scoring, and news stories share most of their words, so
-/// each distinct token is lower-cased, checked against the stop list and
-/// stemmed once per run rather than once per article.
+/// A 64-bit digest of a token or stem, used as its key in the term maps:
+/// word-at-a-time multiply-rotate, then a finaliser that spreads every input
+/// bit over the result. Two different words share a digest with odds of
+/// about one in 2^64 per pair; should it happen, they count as one term in
+/// the similarity, which costs a summary nothing noticeable. Keys this small
+/// spare the maps an allocation and a string comparison per token.
+#[inline]
+fn digest(bytes: &[u8]) -> u64 {
+    let mut h = FastHasher((bytes.len() as u64).wrapping_mul(FX_SEED));
+    h.write(bytes);
+    let mut x = h.0;
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// Term ids that live for the whole run (one per thread): news stories share
+/// most of their words, so each distinct token is lower-cased, checked
+/// against the stop list and stemmed once per run rather than once per
+/// article.
 struct Terms {
-    stemmer: Stemmer,
-    /// Token exactly as written -> global term id, or `STOP_ID`.
-    tokens: FastMap<Box<str>, u32>,
-    /// Stem -> global term id; "Prices" and "price" share one.
-    stems: FastMap<Box<str>, u32>,
+    /// Digest of a token exactly as written -> global term id, or `STOP_ID`.
+    tokens: FastMap<u64, u32>,
+    /// Digest of a stem -> global term id; "Prices" and "price" share one.
+    stems: FastMap<u64, u32>,
     /// Global id -> this article's dense id, valid where `stamp == generation`.
     local: Vec<u32>,
     stamp: Vec<u32>,
     generation: u32,
+    /// Digest of a token -> this article's dense id (or `STOP_ID`): a small
+    /// table that stays in the CPU cache, where the run-wide one does not,
+    /// and an article repeats most of its words.
+    article: FastMap<u64, u32>,
+    /// Scratch space for lower-casing and stemming a new token.
+    lower: String,
+    stem: Vec<u8>,
 }
 
 impl Terms {
     fn new() -> Self {
         Self {
-            stemmer: Stemmer::create(Algorithm::English),
             tokens: FastMap::default(),
             stems: FastMap::default(),
             local: Vec::new(),
             stamp: Vec::new(),
             generation: 0,
+            article: FastMap::default(),
+            lower: String::new(),
+            stem: Vec::new(),
         }
     }
 
@@ -188,6 +219,7 @@ impl Terms {
         if self.tokens.len() > CACHE_LIMIT {
             *self = Self::new();
         }
+        self.article.clear();
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
@@ -195,29 +227,37 @@ impl Terms {
         }
     }
 
-    /// The global term id of a token, or `STOP_ID`.
+    /// The global term id of a token whose [`digest`] is `key`, or `STOP_ID`.
     #[inline]
-    fn global(&mut self, token: &str) -> u32 {
-        if let Some(&id) = self.tokens.get(token) {
+    fn global(&mut self, token: &str, key: u64) -> u32 {
+        if let Some(&id) = self.tokens.get(&key) {
             return id;
         }
-        let lower = token.to_lowercase();
-        let id = if STOP.binary_search(&lower.as_str()).is_ok() {
+        self.lower.clear();
+        if token.is_ascii() {
+            self.lower
+                .extend(token.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.lower
+                .extend(token.chars().flat_map(char::to_lowercase));
+        }
+        let id = if STOP.binary_search(&self.lower.as_str()).is_ok() {
             STOP_ID
         } else {
-            let stem = self.stemmer.stem(&lower);
-            match self.stems.get(stem.as_ref()) {
+            stem::stem_into(&self.lower, &mut self.stem);
+            let stem_key = digest(&self.stem);
+            match self.stems.get(&stem_key) {
                 Some(&id) => id,
                 None => {
                     let id = self.stems.len() as u32;
-                    self.stems.insert(stem.into(), id);
+                    self.stems.insert(stem_key, id);
                     self.local.push(0);
                     self.stamp.push(0);
                     id
                 }
             }
         };
-        self.tokens.insert(token.into(), id);
+        self.tokens.insert(key, id);
         id
     }
 
@@ -295,9 +335,22 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
         for s in sentences {
             ids.clear();
             for_each_word(s, |word| {
-                let g = terms.global(word);
-                if g != STOP_ID {
-                    ids.push(terms.dense(g, &mut vocab));
+                let key = digest(word.as_bytes());
+                let id = match terms.article.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let g = terms.global(word, key);
+                        let id = if g == STOP_ID {
+                            STOP_ID
+                        } else {
+                            terms.dense(g, &mut vocab)
+                        };
+                        terms.article.insert(key, id);
+                        id
+                    }
+                };
+                if id != STOP_ID {
+                    ids.push(id);
                 }
             });
             ids.sort_unstable();

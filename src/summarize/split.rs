@@ -126,55 +126,86 @@ pub fn split_sentences(text: &str) -> Vec<&str> {
 }
 
 /// Byte offsets where a new sentence begins (never 0 or `text.len()`).
+///
+/// Works on byte offsets and decodes a character only where it must: it
+/// runs over every article, and collecting `(offset, char)` pairs for the
+/// whole text first was a visible share of summarizing.
 fn boundaries(text: &str) -> Vec<usize> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let bytes = text.as_bytes();
     let mut cuts = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let (_, c) = chars[i];
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Letters, digits and most ASCII punctuation never decide a cut;
+        // nor does a space unless a capital or an opening quote follows
+        // (a glued caption, see `glued_caption`).
+        let decides = match b {
+            b'.' | b'!' | b'?' => true,
+            b' ' => bytes
+                .get(i + 1)
+                .is_some_and(|&n| !n.is_ascii() || n.is_ascii_uppercase()),
+            _ => !b.is_ascii() || b.is_ascii_whitespace() || b == 0x0b,
+        };
+        if !decides {
+            i += 1;
+            continue;
+        }
+        let Some(c) = char_at(text, i) else { break };
         if matches!(c, '.' | '!' | '?' | '…') {
             // Run of terminal punctuation ("?!", "...") then closing quotes/brackets.
-            let mut j = i;
-            while j + 1 < chars.len() && matches!(chars[j + 1].1, '.' | '!' | '?' | '…') {
-                j += 1;
-            }
-            while j + 1 < chars.len() && is_closer(chars[j + 1].1) {
-                j += 1;
-            }
-            let after = j + 1;
-            if after < chars.len()
-                && chars[after].1.is_whitespace()
-                && ends_sentence(text, &chars, i, after)
+            let mut after = i + c.len_utf8();
+            while let Some(n) = char_at(text, after).filter(|&n| matches!(n, '.' | '!' | '?' | '…'))
             {
-                let next = skip_space(&chars, after);
-                if next < chars.len() {
-                    cuts.push(chars[next].0);
+                after += n.len_utf8();
+            }
+            while let Some(n) = char_at(text, after).filter(|&n| is_closer(n)) {
+                after += n.len_utf8();
+            }
+            if char_at(text, after).is_some_and(char::is_whitespace)
+                && ends_sentence(text, i, after)
+            {
+                let next = skip_space(text, after);
+                if next < text.len() {
+                    cuts.push(next);
                 }
             }
-            i = j + 1;
+            i = after;
             continue;
         }
         if matches!(c, '。' | '！' | '？') {
             // CJK full stops need no space after them.
-            let mut j = i;
-            while j + 1 < chars.len() && is_closer(chars[j + 1].1) {
-                j += 1;
+            let mut after = i + c.len_utf8();
+            while let Some(n) = char_at(text, after).filter(|&n| is_closer(n)) {
+                after += n.len_utf8();
             }
-            let next = skip_space(&chars, j + 1);
-            if next < chars.len() {
-                cuts.push(chars[next].0);
+            let next = skip_space(text, after);
+            if next < text.len() {
+                cuts.push(next);
             }
-            i = j + 1;
+            i = after;
             continue;
         }
         if c.is_whitespace() && i > 0 {
-            if let Some(next) = glued_caption(text, &chars, i) {
+            if let Some(next) = glued_caption(text, i) {
                 cuts.push(next);
             }
         }
-        i += 1;
+        i += c.len_utf8();
     }
     cuts
+}
+
+/// The character starting at byte `i`, if `i` is inside the text.
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<char> {
+    text.get(i..)?.chars().next()
+}
+
+/// The character ending at byte `i`, with its start.
+#[inline]
+fn char_before(text: &str, i: usize) -> Option<(usize, char)> {
+    let c = text.get(..i)?.chars().next_back()?;
+    Some((i - c.len_utf8(), c))
 }
 
 fn is_closer(c: char) -> bool {
@@ -185,72 +216,75 @@ fn is_opener(c: char) -> bool {
     matches!(c, '"' | '\'' | '‘' | '“' | '(' | '[' | '«')
 }
 
-fn skip_space(chars: &[(usize, char)], mut k: usize) -> usize {
-    while k < chars.len() && chars[k].1.is_whitespace() {
-        k += 1;
+/// The first byte at or after `i` that is not whitespace.
+fn skip_space(text: &str, mut i: usize) -> usize {
+    while let Some(c) = char_at(text, i).filter(|c| c.is_whitespace()) {
+        i += c.len_utf8();
     }
-    k
+    i
 }
 
-/// The word that begins at char index `k`, after any opening quotes.
-fn word_at<'a>(text: &'a str, chars: &[(usize, char)], mut k: usize) -> &'a str {
-    while k < chars.len() && is_opener(chars[k].1) {
-        k += 1;
+/// Skips opening quotes and brackets from byte `i`.
+fn skip_openers(text: &str, mut i: usize) -> usize {
+    while let Some(c) = char_at(text, i).filter(|&c| is_opener(c)) {
+        i += c.len_utf8();
     }
-    let Some(&(begin, _)) = chars.get(k) else {
-        return "";
-    };
-    let mut e = k;
-    while e < chars.len() && chars[e].1.is_alphanumeric() {
-        e += 1;
+    i
+}
+
+/// The word that begins at byte `i`, after any opening quotes.
+fn word_at(text: &str, i: usize) -> &str {
+    let begin = skip_openers(text, i);
+    let mut end = begin;
+    while let Some(c) = char_at(text, end).filter(|c| c.is_alphanumeric()) {
+        end += c.len_utf8();
     }
-    let end = chars.get(e).map_or(text.len(), |&(b, _)| b);
     &text[begin..end]
 }
 
-/// Whether the punctuation at char `p` (followed by space at `after`) ends a sentence.
-fn ends_sentence(text: &str, chars: &[(usize, char)], p: usize, after: usize) -> bool {
-    let next = skip_space(chars, after);
-    let Some(&(_, first)) = chars.get(next) else {
+/// Whether the punctuation at byte `p` (followed by space at byte `after`)
+/// ends a sentence.
+fn ends_sentence(text: &str, p: usize, after: usize) -> bool {
+    let next = skip_space(text, after);
+    let Some(first) = char_at(text, next) else {
         return false;
     };
-    let mut n = next;
-    while n < chars.len() && is_opener(chars[n].1) {
-        n += 1;
-    }
-    let Some(&(_, first_letter)) = chars.get(n) else {
+    let Some(first_letter) = char_at(text, skip_openers(text, next)) else {
         return false;
     };
     // A lower-case continuation ("e.g. the", "?” he asked") is never a new sentence.
     if first_letter.is_lowercase() || !(first_letter.is_alphanumeric() || is_opener(first)) {
         return false;
     }
-    if chars[p].1 != '.' {
+    if text.as_bytes()[p] != b'.' {
         return true;
     }
-    if p > 0 && chars[p - 1].1 == '.' {
+    if p > 0 && text.as_bytes()[p - 1] == b'.' {
         return true; // an ellipsis "..." before a capital
     }
     // The token that the full stop ends: back to the previous space.
     let mut b = p;
-    while b > 0 && !chars[b - 1].1.is_whitespace() && !is_opener(chars[b - 1].1) {
-        b -= 1;
+    while let Some((start, c)) = char_before(text, b) {
+        if c.is_whitespace() || is_opener(c) {
+            break;
+        }
+        b = start;
     }
-    let token = &text[chars[b].0..chars[p].0];
+    let token = &text[b..p];
     if token.is_empty() {
         return true;
     }
     let bare = token.trim_start_matches(|c: char| !c.is_alphanumeric());
-    let lower = bare.to_lowercase();
-    if lower == "st" {
+    let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(bare));
+    if bare.eq_ignore_ascii_case("st") {
         // "St. Louis" (saint) or "Downing St. The" (street).
-        return SENTENCE_STARTERS.contains(&word_at(text, chars, next));
+        return SENTENCE_STARTERS.contains(&word_at(text, next));
     }
-    if TITLES.contains(&lower.as_str()) {
+    if is(TITLES) {
         return false;
     }
     let next_is_number = first_letter.is_ascii_digit();
-    if next_is_number && BEFORE_NUMBERS.contains(&lower.as_str()) {
+    if next_is_number && is(BEFORE_NUMBERS) {
         return false;
     }
     // Initials: "George W. Bush", "J. K. Rowling".
@@ -263,7 +297,7 @@ fn ends_sentence(text: &str, chars: &[(usize, char)], p: usize, after: usize) ->
     // Dotted acronyms: "U.S.", "a.m.", "e.g." end a sentence only before a
     // word that usually starts one.
     if bare.contains('.') && bare.chars().filter(|c| c.is_alphabetic()).count() <= 4 {
-        return SENTENCE_STARTERS.contains(&word_at(text, chars, next));
+        return SENTENCE_STARTERS.contains(&word_at(text, next));
     }
     true
 }
@@ -271,22 +305,22 @@ fn ends_sentence(text: &str, chars: &[(usize, char)], p: usize, after: usize) ->
 /// A caption glued to the next sentence: a lower-case word or number, a
 /// space, then a capitalised pronoun or an opening quote that starts a long
 /// quotation ("on Friday ‘I’d be over the moon"). Returns where to cut.
-fn glued_caption(text: &str, chars: &[(usize, char)], space: usize) -> Option<usize> {
-    let prev = chars[space - 1].1;
+fn glued_caption(text: &str, space: usize) -> Option<usize> {
+    let (_, prev) = char_before(text, space)?;
     if !(prev.is_lowercase() || prev.is_ascii_digit()) {
         return None;
     }
-    let next = space + 1;
-    let &(at, first) = chars.get(next)?;
+    let at = space + char_at(text, space)?.len_utf8();
+    let first = char_at(text, at)?;
+    let is_intro = |word: &str| QUOTE_INTRO.iter().any(|w| w.eq_ignore_ascii_case(word));
     if matches!(first, '‘' | '“') {
         // Opening quote straight after a word with no comma or colon: in
         // British news copy that only happens where a sentence was glued on.
-        let after = chars.get(next + 1)?.1;
+        let after = char_at(text, at + first.len_utf8())?;
         if !after.is_uppercase() {
             return None;
         }
-        let prev_word = previous_word(text, chars, space);
-        if QUOTE_INTRO.contains(&prev_word.to_lowercase().as_str()) {
+        if is_intro(previous_word(text, space)) {
             return None;
         }
         // Needs a long quotation, not a nickname or a title in quotes.
@@ -302,10 +336,10 @@ fn glued_caption(text: &str, chars: &[(usize, char)], space: usize) -> Option<us
     if !first.is_uppercase() {
         return None;
     }
-    let word = word_at(text, chars, next);
+    let word = word_at(text, at);
     if GLUED_STARTERS.contains(&word) {
-        let prev_word = previous_word(text, chars, space);
-        if prev_word.len() >= 2 && !QUOTE_INTRO.contains(&prev_word.to_lowercase().as_str()) {
+        let prev_word = previous_word(text, space);
+        if prev_word.len() >= 2 && !is_intro(prev_word) {
             return Some(at);
         }
     }
@@ -379,13 +413,16 @@ const QUOTE_INTRO: &[&str] = &[
     "publisher",
 ];
 
-fn previous_word<'a>(text: &'a str, chars: &[(usize, char)], space: usize) -> &'a str {
-    let end = chars[space].0;
+/// The run of letters and digits that ends at byte `space`.
+fn previous_word(text: &str, space: usize) -> &str {
     let mut b = space;
-    while b > 0 && chars[b - 1].1.is_alphanumeric() {
-        b -= 1;
+    while let Some((start, c)) = char_before(text, b) {
+        if !c.is_alphanumeric() {
+            break;
+        }
+        b = start;
     }
-    &text[chars[b].0..end]
+    &text[b..space]
 }
 
 /// Pushes a trimmed sentence, cutting over-long runs at word boundaries.
