@@ -483,7 +483,11 @@ pub fn collapse(text: &str) -> String {
                 }
                 span = Some(i);
             }
+            // The rest of the word: printable ASCII needs no closer look.
             i += 1;
+            while i < bytes.len() && (0x21..0x7f).contains(&bytes[i]) {
+                i += 1;
+            }
             word_end = i;
             continue;
         }

@@ -27,6 +27,17 @@ pub struct Args {
     pub sentences: Option<usize>,
 }
 
+/// One line of `--format json`. Serialized straight from borrowed fields
+/// (a `serde_json::Value` cost an allocation per field); the keys stay in
+/// the alphabetical order the output has always had.
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    markdown: String,
+    path: &'a Path,
+    sentences: &'a [String],
+    title: &'a str,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Markdown,
@@ -68,12 +79,12 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
             }
             match args.format {
                 Format::Json => {
-                    let line = serde_json::json!({
-                        "path": article.path,
-                        "title": article.title,
-                        "sentences": summary.sentences,
-                        "markdown": summarize::render_body(article, &summary),
-                    });
+                    let line = JsonLine {
+                        markdown: summarize::render_body(article, &summary),
+                        path: &article.path,
+                        sentences: &summary.sentences,
+                        title: &article.title,
+                    };
                     out.push_str(&serde_json::to_string(&line)?);
                     out.push('\n');
                 }

@@ -85,7 +85,7 @@ pub struct Scored {
     pub vectors: Vec<Vector>,
 }
 
-/// Common English words that carry no topic; sorted, for binary search.
+/// Common English words that carry no topic.
 const STOP: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "been", "before", "being", "but", "by", "can", "could", "did", "do", "does", "for",
@@ -161,13 +161,20 @@ const STOP_ID: u32 = u32::MAX;
 const CACHE_LIMIT: usize = 1 << 20;
 
 /// A 64-bit digest of a token or stem, used as its key in the term maps:
-/// word-at-a-time multiply-rotate, then a finaliser that spreads every input
-/// bit over the result. Two different words share a digest with odds of
-/// about one in 2^64 per pair; should it happen, they count as one term in
+/// the word itself when it fits, else word-at-a-time multiply-rotate and a
+/// finaliser that spreads every input bit over the result. Two different
+/// long words share a digest with odds of about one in 2^64 per pair; should it happen, they count as one term in
 /// the similarity, which costs a summary nothing noticeable. Keys this small
 /// spare the maps an allocation and a string comparison per token.
 #[inline]
 fn digest(bytes: &[u8]) -> u64 {
+    // Most words fit in eight bytes: those are their own key, exactly (a
+    // token never holds a zero byte, so the zero padding cannot clash).
+    if bytes.len() <= 8 {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        return u64::from_le_bytes(word);
+    }
     let mut h = FastHasher((bytes.len() as u64).wrapping_mul(FX_SEED));
     h.write(bytes);
     let mut x = h.0;
@@ -195,6 +202,9 @@ struct Terms {
     /// table that stays in the CPU cache, where the run-wide one does not,
     /// and an article repeats most of its words.
     article: FastMap<u64, u32>,
+    /// The [`digest`]s of the stop words, sorted: compared as numbers, not
+    /// as strings.
+    stop_keys: Vec<u64>,
     /// Scratch space for lower-casing and stemming a new token.
     lower: String,
     stem: Vec<u8>,
@@ -209,6 +219,11 @@ impl Terms {
             stamp: Vec::new(),
             generation: 0,
             article: FastMap::default(),
+            stop_keys: {
+                let mut keys: Vec<u64> = STOP.iter().map(|w| digest(w.as_bytes())).collect();
+                keys.sort_unstable();
+                keys
+            },
             lower: String::new(),
             stem: Vec::new(),
         }
@@ -241,7 +256,11 @@ impl Terms {
             self.lower
                 .extend(token.chars().flat_map(char::to_lowercase));
         }
-        let id = if STOP.binary_search(&self.lower.as_str()).is_ok() {
+        let id = if self
+            .stop_keys
+            .binary_search(&digest(self.lower.as_bytes()))
+            .is_ok()
+        {
             STOP_ID
         } else {
             stem::stem_into(&self.lower, &mut self.stem);
