@@ -105,7 +105,7 @@ pub static RULES: &[Rule] = &[
         "advertisement",
         Paragraph,
         6,
-        r"(?i)^(?:advertisement|advertising|advert|ad|ads by \w+|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
+        r"(?i)^(?:advertisement|advertising|advert|ad|ads by [a-z]+|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
         "an ad label on its own line",
     ),
     rule(
@@ -119,7 +119,7 @@ pub static RULES: &[Rule] = &[
         "newsletter_promo",
         Paragraph,
         90,
-        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib\w*|register)\b|\b(?:sign(?:ing)? up|subscrib\w*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib\w*|become a member|donat\w*|support)\b",
+        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib[a-z]*|register)\b|\b(?:sign(?:ing)? up|subscrib[a-z]*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib[a-z]*|become a member|donat[a-z]*|support)\b",
         "a newsletter or subscription promo (\"... directly to your inbox ... Sign up here.\")",
     ),
     rule(
@@ -161,7 +161,7 @@ pub static RULES: &[Rule] = &[
         "related_list",
         ListHeading,
         8,
-        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [\w ]+|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
+        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [a-z ]+|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
         "a \"Related:\" / \"Read more\" / \"Trending now\" heading and the link list under it",
     ),
     rule(
@@ -189,7 +189,7 @@ pub static RULES: &[Rule] = &[
         "timestamp",
         Paragraph,
         20,
-        r"(?i)^[|•·]?\s*(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? \w+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
+        r"(?i)^[|•·]?\s*(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? [a-z]+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
         "a timestamp line (\"Published 3 hours ago | Updated ...\")",
     ),
     rule(
@@ -217,7 +217,7 @@ pub static RULES: &[Rule] = &[
         "wire_standards",
         Paragraph,
         30,
-        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.*(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [\w-]+(?:\.[\w-]+)+\W*$",
+        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.*(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [a-z0-9-]+(?:\.[a-z0-9-]+)+\W*$",
         "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
     ),
     rule(
@@ -238,14 +238,14 @@ pub static RULES: &[Rule] = &[
         "dailymail_byline",
         Inline,
         0,
-        r"\bBy \. (?:[^.]{1,80} \. )+?(?:PUBLISHED: \. [^|]{1,60}\| \. UPDATED: \. [^.]{1,60}\d{4} \.|Last updated at [^.]{1,60}\d{4} \.)(?:\s|$)|^By \. [^.]{1,60} \. ",
+        r"\bBy \. (?:[^.]+? \. )+?(?:PUBLISHED: \. [^|]+?\| \. UPDATED: \. [^.]+?\d{4} \.|Last updated at [^.]+?\d{4} \.)(?:\s|$)|^By \. [^.]+? \. ",
         "the DailyMail \"By . Daily Mail Reporter . PUBLISHED: . ... | . UPDATED: . ...\" run",
     ),
     rule(
         "byline",
         Paragraph,
         14,
-        r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[\w .,'’/:-]*){0,2}$",
+        r"^(?:[Bb]y|BY)\s+[A-Z][^\s,|&:;()]*(?:\s+[A-Z][^\s,|&:;()]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][^\s,|&:;()]*(?:\s+[A-Z][^\s,|&:;()]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[^|;()]*){0,2}$",
         "a byline on its own line (\"By Jane Smith, Energy Correspondent\", \"By Jane Smith in Oslo | Monday 2 March 2026\")",
     ),
     rule(

@@ -68,7 +68,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     }
 
     if args.stdout {
-        let mut out = String::new();
+        // About 2 KB of output per article; reserving it up front saves
+        // copying the whole output each time the buffer would have grown.
+        let mut out = String::with_capacity(ingested.articles.len().saturating_mul(2048));
         for article in &ingested.articles {
             let summary = summarize::summarize(article, &opts);
             if summary.sentences.is_empty() && opts.sentences > 0 {

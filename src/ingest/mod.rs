@@ -71,9 +71,10 @@ fn sniff(bytes: &[u8], ext: &str) -> InputKind {
     // Every test below but front matter needs a tag or a brace near the
     // start; plain scraped text has neither, so it skips the lower-casing.
     if memchr::memchr2(b'<', b'{', head).is_none() {
-        let start = String::from_utf8_lossy(head);
-        let start = start.trim_start_matches('\u{feff}').trim_start();
-        if start.starts_with("+++") || start.starts_with("---\n") || start.starts_with("---\r\n") {
+        let start = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+        let start = start.trim_ascii_start();
+        if start.starts_with(b"+++") || start.starts_with(b"---\n") || start.starts_with(b"---\r\n")
+        {
             return InputKind::Markdown;
         }
         return match ext {

@@ -316,13 +316,17 @@ fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
                 .next()
                 .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
         };
-        match (alnum, start) {
-            (true, None) => start = Some(i),
-            (false, Some(from)) => {
-                f(&text[from..i]);
-                start = None;
+        if alnum {
+            start.get_or_insert(i);
+            i += len;
+            // The rest of an ASCII word in a tight loop.
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
             }
-            _ => {}
+            continue;
+        }
+        if let Some(from) = start.take() {
+            f(&text[from..i]);
         }
         i += len;
     }
