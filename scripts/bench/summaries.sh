@@ -22,13 +22,11 @@ taskset -c "$CORE" python3 "$EVAL" -- taskset -c "$CORE" \
     python3 scripts/bench/summaries_sumy.py --sentences 3
 
 # eval_summaries.py times the whole command, so process start-up (Python and
-# sumy's imports) counts above. Summarizing alone, in CPU time (robust to
-# other load on the machine), start-up excluded:
-echo "## CPU time per story, start-up excluded (taskset -c $CORE)"
-STORIES=("$SHARED"/bench/summarization/cnndm/*.article.txt)
-NEWSLETTER_SHARED="$SHARED" taskset -c "$CORE" python3 scripts/bench/cpu_per_story.py 20 -- \
-    target/release/newsletter summarize --stdout --format json --sentences 3
-taskset -c "$CORE" python3 scripts/bench/summaries_sumy.py --time --sentences 3 "${STORIES[@]}" 2>&1 >/dev/null
+# sumy's imports) counts above. CPU time per story with start-up excluded,
+# ours and sumy's taken in turns on the same core (robust to other load on
+# the machine; see the script's header for how each is measured):
+echo "## CPU time per story, start-up excluded, alternating rounds (taskset -c $CORE)"
+NEWSLETTER_SHARED="$SHARED" taskset -c "$CORE" python3 scripts/bench/summary_speed.py "${ROUNDS:-5}"
 
 # Summarizing alone (no reading or cleaning), the part that compares with
 # sumy's loop above: criterion on the same 100 stories, cold term cache per

@@ -69,8 +69,10 @@ struct Found {
 /// or a unit. Bare numbers (years, counts, dates) are left out.
 fn find_figures(sentence: &str) -> Vec<Found> {
     let mut out = Vec::new();
+    // Paragraphs reach the summarizer with their whitespace collapsed to
+    // plain spaces, so the byte-level split sees the same words.
     let tokens: Vec<(usize, &str)> = sentence
-        .split_whitespace()
+        .split_ascii_whitespace()
         .map(|t| (t.as_ptr() as usize - sentence.as_ptr() as usize, t))
         .collect();
     let mut i = 0;
@@ -96,7 +98,7 @@ fn find_figures(sentence: &str) -> Vec<Found> {
         let number = num[..digits_end].trim_end_matches(['.', ',']);
         let suffix = num[digits_end..]
             .trim_end_matches(['.', ',', ';', ':', ')', ']', '"', '”', '’', '?', '!'])
-            .to_lowercase();
+            .to_ascii_lowercase();
         let start = at + (tok.len() - lead.len());
         let mut end = at + tok.len();
         let mut unit = currency
@@ -114,16 +116,15 @@ fn find_figures(sentence: &str) -> Vec<Found> {
         while j < tokens.len() && j <= i + 2 {
             let word = tokens[j]
                 .1
-                .trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’'])
-                .to_lowercase();
-            if word == "per" {
+                .trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’']);
+            let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
+            if word.eq_ignore_ascii_case("per") {
                 // "2.4 per cent" is a percentage; "$15.80 per million British
                 // thermal units" is a price whose unit belongs in the label.
-                let next = tokens.get(j + 1).map(|&(_, t)| {
-                    t.trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’'])
-                        .to_lowercase()
-                });
-                if next.as_deref() == Some("cent") {
+                let next = tokens
+                    .get(j + 1)
+                    .map(|&(_, t)| t.trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’']));
+                if next.is_some_and(|n| n.eq_ignore_ascii_case("cent")) {
                     unit = true;
                     let (a, t) = tokens[j + 1];
                     end = a + t.len();
@@ -131,7 +132,7 @@ fn find_figures(sentence: &str) -> Vec<Found> {
                 }
                 break;
             }
-            if SCALES.contains(&word.as_str()) || UNITS.contains(&word.as_str()) {
+            if is(SCALES) || is(UNITS) {
                 unit = true;
                 end = tokens[j].0 + tokens[j].1.len();
                 j += 1;
