@@ -255,12 +255,19 @@ pub fn key_figures(sentences: &[&str], scores: &[f64], max: usize) -> Vec<KeyFig
     out
 }
 
-/// Every quotation in a paragraph of at least six words, with its speaker
-/// when the text names one. Returns (byte start, byte end, quote).
+/// Whether a quotation is long enough to show on its own (six to eighty
+/// words): shorter ones are scare quotes and nicknames.
+fn worth_quoting(q: &QuoteSpan) -> bool {
+    (6..=80).contains(&q.quote.text.split_whitespace().count())
+}
+
+/// Every quotation in a paragraph worth quoting, with its speaker when the
+/// text names one. Returns (byte start, byte end, quote).
+#[cfg(test)]
 fn quotes_in(paragraph: &str) -> Vec<(usize, usize, Quote)> {
     quote_spans(paragraph)
         .into_iter()
-        .filter(|q| (6..=80).contains(&q.quote.text.split_whitespace().count()))
+        .filter(worth_quoting)
         .map(|q| (q.open, q.close, q.quote))
         .collect()
 }
@@ -554,28 +561,29 @@ fn speaker_before(before: &str) -> Option<String> {
 }
 
 /// The quote in the best-scored part of the article, preferring one whose
-/// speaker is named. `sentence_spans` are (paragraph, byte start, byte end).
+/// speaker is named. `quotes` holds each paragraph's quotations (from
+/// [`quote_spans`]); `sentence_spans` are (paragraph, byte start, byte end).
 pub fn strongest_quote(
-    paragraphs: &[&str],
+    quotes: &[Option<Vec<QuoteSpan>>],
     sentence_spans: &[(usize, usize, usize)],
     scores: &[f64],
 ) -> Option<Quote> {
-    let mut best: Option<(f64, Quote)> = None;
-    for (p, paragraph) in paragraphs.iter().enumerate() {
-        for (start, end, quote) in quotes_in(paragraph) {
+    let mut best: Option<(f64, &Quote)> = None;
+    for (p, spans) in quotes.iter().enumerate() {
+        for q in spans.iter().flatten().filter(|q| worth_quoting(q)) {
             let score = sentence_spans
                 .iter()
                 .zip(scores)
-                .filter(|((sp, s, e), _)| *sp == p && *s < end && *e > start)
+                .filter(|((sp, s, e), _)| *sp == p && *s < q.close && *e > q.open)
                 .map(|(_, &sc)| sc)
                 .fold(0.0, f64::max);
-            let score = score + if quote.speaker.is_some() { 1.0 } else { 0.0 };
-            if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                best = Some((score, quote));
+            let score = score + if q.quote.speaker.is_some() { 1.0 } else { 0.0 };
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, &q.quote));
             }
         }
     }
-    best.map(|(_, q)| q)
+    best.map(|(_, q)| q.clone())
 }
 
 #[cfg(test)]

@@ -107,15 +107,20 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
     let picked = score::select(&scored, opts.sentences, &weights);
     let sentences: Vec<String> = picked.iter().map(|&i| texts[i].to_string()).collect();
     let key_figures = figures::key_figures(&texts, &scored.scores, opts.key_figures);
+    // Quotations are found once per paragraph and serve both the strongest
+    // quote and the speakers of chosen sentences below.
+    let mut quote_cache: Vec<Option<Vec<figures::QuoteSpan>>> = vec![None; paragraphs.len()];
     let quote = if opts.quotes {
-        figures::strongest_quote(&paragraphs, &spans, &scored.scores)
+        for (p, slot) in paragraphs.iter().zip(quote_cache.iter_mut()) {
+            slot.get_or_insert_with(|| figures::quote_spans(p));
+        }
+        figures::strongest_quote(&quote_cache, &spans, &scored.scores)
     } else {
         None
     };
     // The Markdown body is read point by point, so a sentence cut from a
     // quotation gets its speaker attached, or is left out when the article
     // does not say who spoke. `sentences` (what ROUGE scores) stays as picked.
-    let mut quote_cache: Vec<Option<Vec<figures::QuoteSpan>>> = vec![None; paragraphs.len()];
     let mut readable: Vec<String> = Vec::new();
     for &i in &picked {
         let (p, start, end) = spans[i];
