@@ -7,6 +7,7 @@
 //! iterative, so deeply nested markup cannot overflow the stack.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use dom_query::{Document, Matcher, NodeRef};
 use dom_smoothie::{Config, Readability, TextMode};
@@ -23,9 +24,81 @@ struct PageMeta {
     title: Option<String>,
 }
 
-/// Every element any metadata selector below can match, found in one walk
-/// of the page; the selectors are then tried on these few nodes only.
-const META_CANDIDATES: &str = "meta, link, [rel], [itemprop], time, h1, .author";
+/// What one walk over the parsed page finds: the few elements the metadata
+/// selectors can match, the outermost elements that are never the story,
+/// and whether the page is nested too deep for dom_smoothie. One hand-written
+/// walk replaces a CSS selector pass per question: matching a selector list
+/// against every element was a tenth of the cost of cleaning a page.
+struct Survey<'a> {
+    meta: Vec<NodeRef<'a>>,
+    not_story: Vec<NodeRef<'a>>,
+    too_deep: bool,
+}
+
+/// True when `haystack` contains `needle` (ASCII lower case), ignoring ASCII
+/// case.
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Walks the page once, iteratively (deep markup cannot overflow the stack),
+/// in document order. An element is a metadata candidate when it could match
+/// any selector [`page_meta`] tries (a superset: the selectors decide); it is
+/// not the story when it matches [`NOT_STORY`] (checked with the selector on
+/// the few elements a cheap test lets through). Depth is counted as it will
+/// be once the not-story elements are replaced by a line break.
+fn survey<'a>(doc: &'a Document, not_story: &Matcher, max_depth: usize) -> Survey<'a> {
+    let mut out = Survey {
+        meta: Vec::new(),
+        not_story: Vec::new(),
+        too_deep: false,
+    };
+    // (node, depth, inside an element that is not the story)
+    let mut stack = vec![(doc.root(), 0usize, false)];
+    while let Some((node, depth, hidden)) = stack.pop() {
+        if !hidden && depth > max_depth {
+            out.too_deep = true;
+        }
+        let mut hides = hidden;
+        if let Some(el) = node.element_ref() {
+            let name: &str = &el.name.local;
+            let mut is_meta = matches!(name, "meta" | "link" | "time" | "h1");
+            let mut may_hide = matches!(name, "nav" | "footer" | "aside" | "figure" | "figcaption");
+            for attr in &el.attrs {
+                let value: &str = &attr.value;
+                match &*attr.name.local {
+                    "rel" => is_meta = true,
+                    "itemprop" => {
+                        is_meta = true;
+                        may_hide |= value == "caption";
+                    }
+                    "class" => {
+                        is_meta |= contains_ci(value, "author");
+                        may_hide |= value.contains("caption") || value.contains("-credit");
+                    }
+                    _ => {}
+                }
+            }
+            drop(el);
+            if is_meta {
+                out.meta.push(node);
+            }
+            if !hidden && may_hide && node.is_match(not_story) {
+                out.not_story.push(node);
+                hides = true;
+            }
+        }
+        for child in node.children_it(true) {
+            if child.is_element() {
+                stack.push((child, depth + 1, hides));
+            }
+        }
+    }
+    out
+}
 
 fn first_attr(cands: &[NodeRef], selectors: &[(&str, &str)]) -> Option<String> {
     selectors.iter().find_map(|(sel, attr)| {
@@ -45,9 +118,8 @@ fn first_text(cands: &[NodeRef], sel: &str) -> Option<String> {
         .find_map(|n| non_empty(Some(n.text())))
 }
 
-fn page_meta(doc: &Document) -> PageMeta {
-    let selection = doc.select(META_CANDIDATES);
-    let doc = selection.nodes();
+/// Reads the page's metadata from the candidates [`survey`] found.
+fn page_meta(doc: &[NodeRef]) -> PageMeta {
     PageMeta {
         canonical: first_attr(
             doc,
@@ -136,23 +208,24 @@ fn remove_apart(doc: &Document, selector: &str) {
     doc.select(selector).replace_with_html(" <br> ");
 }
 
-/// True when some element is nested more than `limit` levels deep. The walk
-/// is iterative and stops at the first node past the limit.
-fn deeper_than(doc: &Document, limit: usize) -> bool {
-    let mut stack = vec![(doc.root(), 0usize)];
-    while let Some((node, depth)) = stack.pop() {
-        if depth > limit {
-            return true;
-        }
-        let mut child = node.first_child();
-        while let Some(c) = child {
-            if c.is_element() {
-                stack.push((c, depth + 1));
-            }
-            child = c.next_sibling();
-        }
+/// Replaces an element with a line break, as [`remove_apart`] does, without
+/// parsing a fragment for each element.
+fn replace_with_break(node: &NodeRef) {
+    let tree = node.tree;
+    for new in [
+        tree.new_text(" "),
+        tree.new_element("br"),
+        tree.new_text(" "),
+    ] {
+        node.insert_before(&new);
     }
-    false
+    node.remove_from_parent();
+}
+
+/// [`NOT_STORY`], compiled once per process.
+fn not_story_matcher() -> &'static Matcher {
+    static MATCHER: OnceLock<Matcher> = OnceLock::new();
+    MATCHER.get_or_init(|| Matcher::new(NOT_STORY).expect("NOT_STORY is a valid selector list"))
 }
 
 /// All the visible text of the page's body, without the parts that are
@@ -225,114 +298,258 @@ fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     out
 }
 
-/// Finds `needle` (ASCII, lower case, starting with `<` or `-`) in `html`
-/// from `from`, ignoring ASCII case; the byte offset of its start. Searches
-/// for the first two bytes with the standard library's fast substring search
-/// and checks the rest, so a long script body costs little.
-fn find_ascii_ci(html: &str, from: usize, needle: &str) -> Option<usize> {
-    let head = needle.get(..2)?;
-    let mut i = from;
-    loop {
-        let at = i + html.get(i..)?.find(head)?;
-        if html
-            .as_bytes()
-            .get(at..at + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-        {
-            return Some(at);
+/// Whitespace as the HTML tokenizer knows it.
+fn is_html_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// True when the tag `name` (ASCII) opens at `bytes[at..]` as `<name` or
+/// `</name` (`slash`), followed by what ends a tag name.
+fn tag_at(bytes: &[u8], at: usize, slash: bool, name: &str) -> bool {
+    let start = at + 1 + usize::from(slash);
+    let end = start + name.len();
+    bytes.get(at) == Some(&b'<')
+        && (!slash || bytes.get(at + 1) == Some(&b'/'))
+        && bytes
+            .get(start..end)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+        && bytes
+            .get(end)
+            .is_some_and(|&b| is_html_space(b) || b == b'/' || b == b'>')
+}
+
+/// The offset of the next `</name` end tag at or after `from` (ignoring
+/// ASCII case), as the parser would find it to end a raw-text element; the
+/// end of the text if there is none.
+fn end_tag(bytes: &[u8], from: usize, name: &str) -> usize {
+    memchr::memmem::find_iter(bytes.get(from..).unwrap_or_default(), b"</")
+        .map(|i| from + i)
+        .find(|&at| tag_at(bytes, at, true, name))
+        .unwrap_or(bytes.len())
+}
+
+/// Where a comment that opens at `at` (`<!--`) ends, as the parser ends it:
+/// just past the first `-->` (or at `<!-->` and `<!--->`), else the end.
+fn comment_end(bytes: &[u8], at: usize) -> usize {
+    let body = at + 4;
+    for short in [&b">"[..], b"->"] {
+        if bytes.get(body..).is_some_and(|r| r.starts_with(short)) {
+            return body + short.len();
         }
-        i = at + 1;
+    }
+    memchr::memmem::find(bytes.get(body..).unwrap_or_default(), b"-->")
+        .map_or(bytes.len(), |i| body + i + 3)
+}
+
+/// A start tag read the way the HTML tokenizer reads it.
+struct StartTag {
+    /// One past the `>`, or the end of the text.
+    end: usize,
+    /// `<... />`: an empty element in SVG.
+    self_closing: bool,
+    /// The byte ranges of the `data-*` attributes, name to end of value.
+    data_attrs: Vec<(usize, usize)>,
+}
+
+/// Reads the attributes of the start tag whose name ends at `from`,
+/// following the tokenizer's states: a quote only quotes right after `=`,
+/// and an unquoted value ends at whitespace or `>`.
+fn start_tag(bytes: &[u8], from: usize) -> StartTag {
+    let n = bytes.len();
+    let mut tag = StartTag {
+        end: n,
+        self_closing: false,
+        data_attrs: Vec::new(),
+    };
+    let mut j = from;
+    loop {
+        while j < n && (is_html_space(bytes[j]) || bytes[j] == b'/') {
+            j += 1;
+        }
+        if j >= n {
+            return tag;
+        }
+        if bytes[j] == b'>' {
+            tag.end = j + 1;
+            tag.self_closing = bytes[j - 1] == b'/';
+            return tag;
+        }
+        let name_start = j;
+        // A name may start with `=`; it ends at space, `/`, `>` or `=`.
+        j += 1;
+        while j < n && !matches!(bytes[j], b'/' | b'>' | b'=') && !is_html_space(bytes[j]) {
+            j += 1;
+        }
+        let name = &bytes[name_start..j];
+        let mut k = j;
+        while k < n && is_html_space(bytes[k]) {
+            k += 1;
+        }
+        if k < n && bytes[k] == b'=' {
+            k += 1;
+            while k < n && is_html_space(bytes[k]) {
+                k += 1;
+            }
+            j = match bytes.get(k) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    memchr::memchr(q, &bytes[k + 1..]).map_or(n, |i| k + 1 + i + 1)
+                }
+                _ => {
+                    while k < n && bytes[k] != b'>' && !is_html_space(bytes[k]) {
+                        k += 1;
+                    }
+                    k
+                }
+            };
+        }
+        if name.len() > 5 && name[..5].eq_ignore_ascii_case(b"data-") {
+            tag.data_attrs.push((name_start, j));
+        }
     }
 }
 
-/// The end (one past the `>`) of the tag that opens at `start`, stepping
-/// over quoted attribute values; the end of the text if it never closes.
-fn tag_end(bytes: &[u8], start: usize) -> usize {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return i + 1,
-            _ => {}
+/// Elements whose content the parser takes as text, not markup: a `<`
+/// inside them opens no tag, so the scan steps over their content whole.
+const RAW_TEXT: [&str; 6] = ["title", "textarea", "xmp", "iframe", "noembed", "noframes"];
+
+/// The page with some byte ranges cut out, copied only once something is.
+struct Cuts<'a> {
+    src: &'a str,
+    out: String,
+    /// Bytes of `src` before this are accounted for in `out`.
+    copied: usize,
+}
+
+impl<'a> Cuts<'a> {
+    fn cut(&mut self, from: usize, to: usize) {
+        if from > self.copied {
+            if self.out.is_empty() {
+                self.out.reserve(self.src.len() / 2);
+            }
+            self.out.push_str(&self.src[self.copied..from]);
         }
+        self.copied = self.copied.max(to);
     }
-    bytes.len()
+
+    fn finish(mut self) -> std::borrow::Cow<'a, str> {
+        if self.copied == 0 {
+            return std::borrow::Cow::Borrowed(self.src);
+        }
+        self.out.push_str(&self.src[self.copied..]);
+        std::borrow::Cow::Owned(self.out)
+    }
 }
 
 /// Drops what a reader never sees before the page is parsed: the bodies of
-/// `<script>` and `<style>` elements (the tags stay, empty) and comments.
-/// They are over half the bytes of a typical news page and parsing them is
-/// the largest single cost of cleaning one. JSON-LD scripts are kept whole:
-/// they carry the article's metadata. A body ends where the HTML parser
-/// would end it, at the first `</script` or `</style`; an unclosed one runs
-/// to the end of the page, as it does for the parser.
+/// `<script>`, `<style>` and `<svg>` elements (the tags stay, empty),
+/// comments, and `data-*` attributes (script state; nothing in extraction
+/// reads them, except on `<img>`, where lazy-loading addresses decide
+/// whether the image counts, so those stay). They are most of the bytes of a
+/// typical news page, and parsing is the largest single cost of cleaning
+/// one. JSON-LD scripts are kept whole: they carry the article's metadata.
+/// The scan follows the tokenizer where it matters: a script or style body
+/// ends at the first `</script` or `</style` end tag (an unclosed one runs
+/// to the end of the page, as for the parser), the content of title,
+/// textarea and the other raw-text elements is not markup, quotes only
+/// quote attribute values, and nested `<svg>` elements are counted. All
+/// cuts are at ASCII bytes, so the result stays valid UTF-8.
 pub fn strip_invisible(html: &str) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut out = String::new();
-    let mut copied = 0; // bytes of `html` before this are in `out`
+    let mut cuts = Cuts {
+        src: html,
+        out: String::new(),
+        copied: 0,
+    };
     let mut i = 0;
-    while let Some(lt) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-    {
+    while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + lt;
-        let rest = &bytes[at..];
-        let starts = |tag: &[u8]| {
-            rest.len() > tag.len()
-                && rest[..tag.len()].eq_ignore_ascii_case(tag)
-                && matches!(
-                    rest[tag.len()],
-                    b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
-                )
-        };
-        if rest.starts_with(b"<!--") {
-            let end = find_ascii_ci(html, at + 4, "-->").map_or(bytes.len(), |e| e + 3);
-            out.push_str(&html[copied..at]);
-            copied = end;
-            i = end;
+        i = at + 1;
+        if bytes[at + 1..].starts_with(b"!--") {
+            i = comment_end(bytes, at);
+            cuts.cut(at, i);
             continue;
         }
-        let close = if starts(b"<script") {
-            "</script"
-        } else if starts(b"<style") {
-            "</style"
-        } else {
-            i = at + 1;
-            continue;
-        };
-        let open_end = tag_end(bytes, at);
-        let keep = close == "</script"
-            && bytes[at..open_end]
-                .windows(7)
-                .any(|w| w.eq_ignore_ascii_case(b"ld+json"));
-        let body_end = find_ascii_ci(html, open_end, close).unwrap_or(bytes.len());
-        if !keep {
-            out.push_str(&html[copied..open_end]);
-            copied = body_end;
+        if !bytes.get(at + 1).is_some_and(u8::is_ascii_alphabetic) {
+            continue; // an end tag, a doctype, or a `<` in text
         }
-        i = body_end.max(at + 1);
+        let name_end = bytes[at + 1..]
+            .iter()
+            .position(|&b| is_html_space(b) || b == b'/' || b == b'>')
+            .map_or(bytes.len(), |p| at + 1 + p);
+        let name = &html[at + 1..name_end];
+        let tag = start_tag(bytes, name_end);
+        if !name.eq_ignore_ascii_case("img") {
+            for &(from, to) in &tag.data_attrs {
+                cuts.cut(from, to);
+            }
+        }
+        i = tag.end;
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is("script") || is("style") {
+            let keep = is("script")
+                && bytes[at..tag.end]
+                    .windows(7)
+                    .any(|w| w.eq_ignore_ascii_case(b"ld+json"));
+            let body_end = end_tag(
+                bytes,
+                tag.end,
+                if is("script") { "script" } else { "style" },
+            );
+            if !keep {
+                cuts.cut(tag.end, body_end);
+            }
+            i = body_end.max(i);
+        } else if is("svg") && !tag.self_closing {
+            let body_end = svg_end(bytes, tag.end);
+            cuts.cut(tag.end, body_end);
+            i = body_end.max(i);
+        } else if let Some(raw) = RAW_TEXT.iter().find(|r| is(r)) {
+            i = end_tag(bytes, tag.end, raw).max(i);
+        } else if is("plaintext") {
+            break; // the rest of the page is its text
+        }
     }
-    if copied == 0 {
-        return std::borrow::Cow::Borrowed(html);
+    cuts.finish()
+}
+
+/// Where the `<svg>` element whose content starts at `from` ends: at the
+/// `</svg` that closes it, counting nested `<svg>` elements.
+fn svg_end(bytes: &[u8], from: usize) -> usize {
+    let mut depth = 1usize;
+    let mut i = from;
+    while let Some(lt) = memchr::memchr(b'<', bytes.get(i..).unwrap_or_default()) {
+        let at = i + lt;
+        i = at + 1;
+        if tag_at(bytes, at, true, "svg") {
+            depth -= 1;
+            if depth == 0 {
+                return at;
+            }
+        } else if tag_at(bytes, at, false, "svg") && !start_tag(bytes, at + 4).self_closing {
+            depth += 1;
+        }
     }
-    out.push_str(&html[copied..]);
-    std::borrow::Cow::Owned(out)
+    bytes.len()
 }
 
 /// Extracts the article from a saved page.
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
     let html = &*strip_invisible(html);
     let doc = Document::from(html);
-    let meta = page_meta(&doc);
-    // Captions and credits sit inside the article but are not the story.
-    remove_apart(&doc, NOT_STORY);
+    let (meta, too_deep) = {
+        let found = survey(&doc, not_story_matcher(), MAX_DEPTH);
+        let meta = page_meta(&found.meta);
+        // Captions and credits sit inside the article but are not the story.
+        for node in &found.not_story {
+            replace_with_break(node);
+        }
+        (meta, found.too_deep)
+    };
     let cfg = Config {
         text_mode: TextMode::Formatted,
         ..Config::default()
     };
-    let extracted = if deeper_than(&doc, MAX_DEPTH) {
+    let extracted = if too_deep {
         Err(visible_text(&doc))
     } else {
         Readability::with_document(doc, None, Some(cfg))
@@ -414,9 +631,92 @@ mod tests {
         assert_eq!(strip_invisible("<p>a</p><!-- open"), "<p>a</p>");
         // A quoted '>' inside the open tag does not end it.
         assert_eq!(
-            strip_invisible("<script data-x=\"a>b\">code</script><p>c</p>"),
-            "<script data-x=\"a>b\"></script><p>c</p>"
+            strip_invisible("<script title=\"a>b\">code</script><p>c</p>"),
+            "<script title=\"a>b\"></script><p>c</p>"
         );
+        // `</scripts` is not the end tag; the parser's short comments end early.
+        assert_eq!(
+            strip_invisible("<script>a</scripts>b</script ><p>c<!-->d<!--->e</p>"),
+            "<script></script ><p>cde</p>"
+        );
+    }
+
+    #[test]
+    fn strip_invisible_empties_svg_and_drops_data_attributes() {
+        // SVG bodies go, nested ones counted; a self-closing SVG has no body.
+        assert_eq!(
+            strip_invisible(
+                "<p>a<svg viewBox=\"0 0 9 9\"><svg><path d=\"M0\"/></svg><text>b</text></SVG>c</p>\
+                 <svg/><p>kept</p>"
+            ),
+            "<p>a<svg viewBox=\"0 0 9 9\"></SVG>c</p><svg/><p>kept</p>"
+        );
+        // data-* attributes go, quoted or not, others stay; on <img> they
+        // stay (lazy-loading addresses decide whether an image counts).
+        assert_eq!(
+            strip_invisible(
+                "<div class=\"story\" data-track='{\"a\":\">\"}' DATA-x=1 data-empty id=\"s\">\
+                 <img data-src=\"a.jpg\" alt=\"x\"><a data-x=\"1\"href=\"/y\">y</a></div>"
+            ),
+            "<div class=\"story\"    id=\"s\"><img data-src=\"a.jpg\" alt=\"x\"><a href=\"/y\">y</a></div>"
+        );
+        // Raw-text elements are text: no tag, comment or attribute inside
+        // them is touched.
+        let titled =
+            "<title>Why <svg> and <script> tags <!-- --> data-x=1</title><p data-x=\"1\">b</p>";
+        assert_eq!(
+            strip_invisible(titled),
+            "<title>Why <svg> and <script> tags <!-- --> data-x=1</title><p >b</p>"
+        );
+        let area = "<textarea><style>x</style></textarea><style>y</style>";
+        assert_eq!(
+            strip_invisible(area),
+            "<textarea><style>x</style></textarea><style></style>"
+        );
+    }
+
+    /// The one-walk survey finds what the CSS selectors it replaces find:
+    /// every element a metadata selector matches is a candidate, and the
+    /// not-story elements are exactly the outermost matches of `NOT_STORY`.
+    #[test]
+    fn survey_agrees_with_the_selectors() {
+        let page = "<html><head><meta property=\"og:title\" content=\"T\">\
+            <link rel=\"canonical\" href=\"https://example.com/a\"></head><body>\
+            <nav><time datetime=\"2026-01-02\">x</time><figure>f</figure></nav>\
+            <div class=\"Author byline\"><span class=\"author\">Ann</span></div>\
+            <article><h1>Head</h1><p>Story.</p>\
+            <div class=\"image-caption\"><span class=\"photo-credit\">c</span></div>\
+            <span itemprop=\"caption\">x</span><span itemprop=\"author\"><b itemprop=\"name\">B</b></span>\
+            <p class=\"img-credit-x\">y</p><p class=\"credit\">kept</p><aside><aside>a</aside></aside>\
+            </article><footer>f</footer></body></html>";
+        let doc = Document::from(page);
+        let found = survey(&doc, not_story_matcher(), MAX_DEPTH);
+        let ids = |nodes: &[NodeRef]| nodes.iter().map(|n| n.id).collect::<Vec<_>>();
+        let meta_sel = doc.select(
+            "meta, link, [rel], [itemprop], time, h1, .author, .byline .author, \
+             [itemprop=author] [itemprop=name]",
+        );
+        for node in meta_sel.nodes() {
+            assert!(
+                found.meta.iter().any(|m| m.id == node.id),
+                "{}",
+                node.html()
+            );
+        }
+        let outermost: Vec<NodeRef> = doc
+            .select(NOT_STORY)
+            .nodes()
+            .iter()
+            .filter(|n| {
+                !n.ancestors_it(None)
+                    .any(|a| a.is_match(not_story_matcher()))
+            })
+            .cloned()
+            .collect();
+        assert_eq!(ids(&found.not_story), ids(&outermost));
+        assert_eq!(found.not_story.len(), 6);
+        assert!(!found.too_deep);
+        assert!(survey(&doc, not_story_matcher(), 3).too_deep);
     }
 
     #[test]
