@@ -1,6 +1,7 @@
 //! Turns a raw article into the story and only the story: junk rules for
 //! scraped text ([`rules`]), main-content extraction for HTML ([`html`]),
-//! feed items ([`feed`]), Markdown taken as clean ([`markdown`]), and
+//! with the page pruned before parsing ([`prune`]), feed items ([`feed`]),
+//! Markdown taken as clean ([`markdown`]), and
 //! near-duplicate merging ([`dedup`]).
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ pub mod dedup;
 pub mod feed;
 pub mod html;
 pub mod markdown;
+pub mod prune;
 pub mod rules;
 pub mod text;
 
