@@ -9,10 +9,11 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
 use dom_query::{Document, Matcher, NodeRef};
 use dom_smoothie::{Config, Readability, TextMode};
 
-use super::{non_empty, parse_date, prune, rules, text, CleanArticle};
+use super::{dates, non_empty, parse_date, prune, rules, text, CleanArticle};
 
 /// Metadata read from the page before extraction rewrites it.
 #[derive(Debug, Default)]
@@ -299,8 +300,19 @@ fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     out
 }
 
-/// Extracts the article from a saved page.
+/// Extracts the article from a saved page, with no reference time (see
+/// [`clean_at`]).
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
+    clean_at(html, path, None)
+}
+
+/// Extracts the article from a saved page. The published date comes from
+/// the page's metadata (dom_smoothie's reading of JSON-LD and meta tags,
+/// then ours), and for a page that has none, from the stamps, bylines and
+/// wire datelines in the extracted text ([`dates::published_in_text`],
+/// read before the junk rules drop them); `reference` places a dateline
+/// that has no year.
+pub fn clean_at(html: &str, path: &Path, reference: Option<DateTime<Utc>>) -> CleanArticle {
     let html = &*prune::page(html);
     let doc = Document::from(html);
     let (meta, too_deep) = {
@@ -359,7 +371,8 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
     article.published = date
         .as_deref()
         .and_then(parse_date)
-        .or_else(|| meta.published.as_deref().and_then(parse_date));
+        .or_else(|| meta.published.as_deref().and_then(parse_date))
+        .or_else(|| dates::published_in_text(&paragraphs, reference));
     article.url = meta
         .canonical
         .or(url.filter(|u| u.starts_with("http://") || u.starts_with("https://")));
@@ -368,6 +381,8 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     /// The one-walk survey finds what the CSS selectors it replaces find:
@@ -412,6 +427,56 @@ mod tests {
         assert_eq!(found.not_story.len(), 6);
         assert!(!found.too_deep);
         assert!(survey(&doc, not_story_matcher(), 3).too_deep);
+    }
+
+    const STORY: &str = "Norway's grid operator said on Monday that it would curb power exports to Denmark and Germany for three weeks while it repairs a damaged subsea cable, the second such outage on the link this year.";
+    const MORE: &str = "Traders said the cut would take about 1.4 gigawatts off the interconnectors at a time when reservoirs in the south of the country are already below their seasonal average, lifting forward prices.";
+
+    fn story_page(head: &str, before: &str) -> String {
+        format!(
+            "<html><head><title>Norway curbs power exports</title>{head}</head><body><article>\
+             <h1>Norway curbs power exports</h1>{before}<p>{STORY}</p><p>{MORE}</p><p>{STORY} {MORE}</p>\
+             </article></body></html>"
+        )
+    }
+
+    fn published(a: &CleanArticle) -> Option<String> {
+        a.published.map(|d| d.to_rfc3339())
+    }
+
+    #[test]
+    fn a_page_without_a_date_in_its_metadata_takes_the_one_in_its_text() {
+        let stamped = story_page("", "<p class=\"stamp\">Published 3 March 2026</p>");
+        let a = clean(&stamped, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2026-03-03T00:00:00+00:00"));
+        // The stamp gives the date and is not part of the story.
+        assert!(!a.body().contains("Published"), "{:?}", a.paragraphs);
+        assert!(a.paragraphs.iter().any(|p| p == STORY));
+
+        // A wire dateline with no year: the year from the reference time.
+        let wire = story_page("", "").replacen(
+            &format!("<p>{STORY}</p>"),
+            &format!("<p>OSLO, March 3 (Meridian Wire) - {STORY}</p>"),
+            1,
+        );
+        let reference = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single();
+        let a = clean_at(&wire, Path::new("a.html"), reference);
+        assert_eq!(published(&a).as_deref(), Some("2026-03-03T00:00:00+00:00"));
+        assert_eq!(published(&clean(&wire, Path::new("a.html"))), None);
+
+        // The metadata's date wins over the text's.
+        let meta = story_page(
+            "<meta property=\"article:published_time\" content=\"2026-02-01T10:00:00Z\">",
+            "<p>Published 3 March 2026</p>",
+        );
+        let a = clean(&meta, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2026-02-01T10:00:00+00:00"));
+
+        // No date anywhere: none.
+        assert_eq!(
+            published(&clean(&story_page("", ""), Path::new("a.html"))),
+            None
+        );
     }
 
     #[test]
