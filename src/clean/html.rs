@@ -472,6 +472,15 @@ mod tests {
         let a = clean(&meta, Path::new("a.html"));
         assert_eq!(published(&a).as_deref(), Some("2026-02-01T10:00:00+00:00"));
 
+        // A placeholder date in the metadata is no date: the text's is taken.
+        let placeholder = story_page(
+            "<script type=\"application/ld+json\">{\"@context\": \"https://schema.org\", \
+             \"@type\": \"NewsArticle\", \"datePublished\": \"0001-01-01T00:00:00Z\"}</script>",
+            "<p>Published 11:11 PM EST Nov 19, 2019</p>",
+        );
+        let a = clean(&placeholder, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2019-11-19T23:11:00-05:00"));
+
         // No date anywhere: none.
         assert_eq!(
             published(&clean(&story_page("", ""), Path::new("a.html"))),
