@@ -6,6 +6,7 @@
 //! Every walk over the DOM here and in dom_query's text formatting is
 //! iterative, so deeply nested markup cannot overflow the stack.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -101,82 +102,85 @@ fn survey<'a>(doc: &'a Document, not_story: &Matcher, max_depth: usize) -> Surve
     out
 }
 
+/// Where each field is read from, in order of preference: a selector and the
+/// attribute holding the value.
+const CANONICAL: &[(&str, &str)] = &[
+    ("link[rel=canonical]", "href"),
+    ("meta[property='og:url']", "content"),
+    ("meta[name='twitter:url']", "content"),
+];
+const SITE_NAME: &[(&str, &str)] = &[
+    ("meta[property='og:site_name']", "content"),
+    ("meta[name='application-name']", "content"),
+    ("meta[name=publisher]", "content"),
+];
+const AUTHOR: &[(&str, &str)] = &[
+    ("meta[name=author]", "content"),
+    ("meta[property='article:author']", "content"),
+    ("meta[name='dc.creator']", "content"),
+    ("[rel=author]", "title"),
+];
+/// Where the author is read from the text when no attribute names one.
+const AUTHOR_TEXT: &str = "[rel=author], [itemprop=author] [itemprop=name], .byline .author";
+const PUBLISHED: &[(&str, &str)] = &[
+    ("meta[property='article:published_time']", "content"),
+    ("meta[itemprop=datePublished]", "content"),
+    ("meta[name=date]", "content"),
+    ("meta[name=pubdate]", "content"),
+    ("meta[name='dc.date']", "content"),
+    ("meta[name='dcterms.created']", "content"),
+    ("[itemprop=datePublished]", "datetime"),
+    ("time[pubdate]", "datetime"),
+    ("article time[datetime]", "datetime"),
+    ("time[datetime]", "datetime"),
+];
+const TITLE: &[(&str, &str)] = &[
+    ("meta[property='og:title']", "content"),
+    ("meta[name='twitter:title']", "content"),
+];
+
+/// The metadata selectors, compiled once per process rather than once per
+/// page.
+fn matcher(sel: &str) -> Option<&'static Matcher> {
+    static ALL: OnceLock<HashMap<&'static str, Matcher>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        [CANONICAL, SITE_NAME, AUTHOR, PUBLISHED, TITLE]
+            .iter()
+            .flat_map(|table| table.iter().map(|(sel, _)| *sel))
+            .chain([AUTHOR_TEXT, "h1"])
+            .filter_map(|sel| Matcher::new(sel).ok().map(|m| (sel, m)))
+            .collect()
+    })
+    .get(sel)
+}
+
 fn first_attr(cands: &[NodeRef], selectors: &[(&str, &str)]) -> Option<String> {
     selectors.iter().find_map(|(sel, attr)| {
-        let matcher = Matcher::new(sel).ok()?;
+        let matcher = matcher(sel)?;
         cands
             .iter()
-            .filter(|n| n.is_match(&matcher))
+            .filter(|n| n.is_match(matcher))
             .find_map(|n| non_empty(n.attr(attr)))
     })
 }
 
 fn first_text(cands: &[NodeRef], sel: &str) -> Option<String> {
-    let matcher = Matcher::new(sel).ok()?;
+    let matcher = matcher(sel)?;
     cands
         .iter()
-        .filter(|n| n.is_match(&matcher))
+        .filter(|n| n.is_match(matcher))
         .find_map(|n| non_empty(Some(n.text())))
 }
 
 /// Reads the page's metadata from the candidates [`survey`] found.
 fn page_meta(doc: &[NodeRef]) -> PageMeta {
     PageMeta {
-        canonical: first_attr(
-            doc,
-            &[
-                ("link[rel=canonical]", "href"),
-                ("meta[property='og:url']", "content"),
-                ("meta[name='twitter:url']", "content"),
-            ],
-        )
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
-        site_name: first_attr(
-            doc,
-            &[
-                ("meta[property='og:site_name']", "content"),
-                ("meta[name='application-name']", "content"),
-                ("meta[name=publisher]", "content"),
-            ],
-        ),
-        author: first_attr(
-            doc,
-            &[
-                ("meta[name=author]", "content"),
-                ("meta[property='article:author']", "content"),
-                ("meta[name='dc.creator']", "content"),
-                ("[rel=author]", "title"),
-            ],
-        )
-        .or_else(|| {
-            first_text(
-                doc,
-                "[rel=author], [itemprop=author] [itemprop=name], .byline .author",
-            )
-        }),
-        published: first_attr(
-            doc,
-            &[
-                ("meta[property='article:published_time']", "content"),
-                ("meta[itemprop=datePublished]", "content"),
-                ("meta[name=date]", "content"),
-                ("meta[name=pubdate]", "content"),
-                ("meta[name='dc.date']", "content"),
-                ("meta[name='dcterms.created']", "content"),
-                ("[itemprop=datePublished]", "datetime"),
-                ("time[pubdate]", "datetime"),
-                ("article time[datetime]", "datetime"),
-                ("time[datetime]", "datetime"),
-            ],
-        ),
-        title: first_attr(
-            doc,
-            &[
-                ("meta[property='og:title']", "content"),
-                ("meta[name='twitter:title']", "content"),
-            ],
-        )
-        .or_else(|| first_text(doc, "h1")),
+        canonical: first_attr(doc, CANONICAL)
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        site_name: first_attr(doc, SITE_NAME),
+        author: first_attr(doc, AUTHOR).or_else(|| first_text(doc, AUTHOR_TEXT)),
+        published: first_attr(doc, PUBLISHED),
+        title: first_attr(doc, TITLE).or_else(|| first_text(doc, "h1")),
     }
 }
 
@@ -400,6 +404,10 @@ mod tests {
             <p class=\"img-credit-x\">y</p><p class=\"credit\">kept</p><aside><aside>a</aside></aside>\
             </article><footer>f</footer></body></html>";
         let doc = Document::from(page);
+        for (sel, _) in [CANONICAL, SITE_NAME, AUTHOR, PUBLISHED, TITLE].concat() {
+            assert!(matcher(sel).is_some(), "{sel}");
+        }
+        assert!(matcher(AUTHOR_TEXT).is_some());
         let found = survey(&doc, not_story_matcher(), MAX_DEPTH);
         let ids = |nodes: &[NodeRef]| nodes.iter().map(|n| n.id).collect::<Vec<_>>();
         let meta_sel = doc.select(
