@@ -83,3 +83,77 @@ fn only_bad_files_exit_2_naming_them() {
         "{stderr}"
     );
 }
+
+/// The same story from two sources is printed once, the fuller copy, with
+/// the other source in `also_in` (JSON and front matter); a story with no
+/// copy has an empty `also_in`.
+#[test]
+fn near_duplicates_are_printed_once_with_also_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = [
+        "Norway's grid operator said on Monday that it would curb power exports to Denmark and Germany for three weeks while it repairs a damaged subsea cable.",
+        "The cut takes about 1.4 gigawatts off the interconnectors at a time when reservoirs in the south are below their seasonal average.",
+        "Forward prices for December delivery rose 6 per cent in Nordic trading after the announcement, brokers said.",
+        "The operator said the repair vessel would reach the site on Thursday if the weather allowed.",
+    ];
+    let md = |source: &str, title: &str, paragraphs: &[&str]| {
+        format!(
+            "+++\ntitle = \"{title}\"\nsource = \"{source}\"\n+++\n\n{}\n",
+            paragraphs.join("\n\n")
+        )
+    };
+    std::fs::write(
+        dir.path().join("wire.md"),
+        md("Wire One", "Norway curbs power exports", &story[..3]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("other.md"),
+        md(
+            "Gas Weekly",
+            "Qatar signs LNG deal",
+            &["Qatar signed a 20-year deal to supply liquefied natural gas to Poland from 2027, the two governments said on Tuesday, adding to a string of long-term contracts."],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("full.md"),
+        md(
+            "Nordic Power Daily",
+            "Norway curbs exports after cable fault",
+            &story,
+        ),
+    )
+    .unwrap();
+    let files = ["wire.md", "other.md", "full.md"];
+    let out = newsletter(
+        dir.path(),
+        &["clean", "--format", "json", files[0], files[1], files[2]],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["path"], "full.md");
+    assert_eq!(lines[0]["source"], "Nordic Power Daily");
+    assert_eq!(lines[0]["also_in"], serde_json::json!(["Wire One"]));
+    assert_eq!(lines[1]["path"], "other.md");
+    assert_eq!(lines[1]["also_in"], serde_json::json!([]));
+
+    let out = newsletter(dir.path(), &["clean", files[0], files[1], files[2]]);
+    let markdown = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        markdown.matches("also_in = [\"Wire One\"]").count(),
+        1,
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches("also_in").count(), 1, "{markdown}");
+}

@@ -110,3 +110,40 @@ proptest! {
         }
     }
 }
+
+/// Markup soup for the pruning scan: the pieces it looks for (scripts,
+/// comments, raw-text elements, SVG, emptied elements, attributes in every
+/// quoting), cut off anywhere, between words with multi-byte characters.
+fn soup() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        2 => token(),
+        3 => prop::sample::select(vec![
+            "<script>", "</script>", "<script type=\"application/ld+json\">", "<style>",
+            "</style >", "<!--", "-->", "<!-->", "<title>", "</title>", "<textarea>", "<svg>",
+            "</svg>", "<svg/>", "<nav class=\"m\">", "</nav>", "<footer>", "</footer>", "<aside>",
+            "</aside>", "<figure>", "</div>", "<div data-x='a>b' id=x>", "<a href=/>", "<img data-src=a.jpg>",
+            "<link rel=stylesheet>", "<link rel=canonical href=\"https://e.com/a\">", "<p", "=\"",
+            "'", "<", ">", "/", "<plaintext>", "</", "é", "東京",
+        ]).prop_map(str::to_string),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+/// True when `small` is `big` with some ranges taken out.
+fn is_subsequence(small: &str, big: &str) -> bool {
+    let mut rest = big.chars();
+    small.chars().all(|c| rest.any(|b| b == c))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Pruning only ever cuts: it never panics (every cut is at an ASCII
+    /// byte, so never inside a character) and adds nothing.
+    #[test]
+    fn pruning_only_cuts(html in soup()) {
+        let pruned = clean::prune::page(&html);
+        prop_assert!(pruned.len() <= html.len());
+        prop_assert!(is_subsequence(&pruned, &html), "{pruned:?} from {html:?}");
+    }
+}

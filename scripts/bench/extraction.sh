@@ -4,6 +4,7 @@
 #
 # usage: scripts/bench/extraction.sh [SHARED_DIR]
 #   SHARED_DIR defaults to $NEWSLETTER_SHARED, else ../shared beside the repo.
+# env: ROUNDS (default 5) timed rounds per tool.
 # needs: python3, `pip install trafilatura`, taskset (util-linux).
 set -euo pipefail
 
@@ -23,13 +24,36 @@ run() {
 }
 
 # CPU seconds as well as wall time: on a shared machine the wall time of a
-# pinned process includes waiting for its core, its CPU time does not.
-cpu() {
-    local name="$1"; shift
+# pinned process includes waiting for its core, its CPU time does not. Each
+# tool runs ROUNDS times (default 5), the two taking turns so that a burst of
+# load elsewhere falls on both, and the median round counts.
+rounds="${ROUNDS:-5}"
+cpu_once() {
     local pages=("$tmp"/*.html)
     local secs
     secs=$( { TIMEFORMAT='%U %S'; time taskset -c 0 "$@" "${pages[@]}" >/dev/null 2>&1; } 2>&1 )
-    python3 -c "import sys; u,s=map(float,sys.argv[1:3]); n=int(sys.argv[3]); print(f'{sys.argv[4]}: cpu_seconds={u+s:.2f} pages_per_cpu_s={n/(u+s):.1f}')" $secs "${#pages[@]}" "$name"
+    python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]))' $secs
+}
+cpu() {
+    local ours=() peer=() i
+    for ((i = 0; i < rounds; i++)); do
+        ours+=("$(cpu_once target/release/newsletter clean --format json)")
+        peer+=("$(cpu_once python3 scripts/bench/extraction.py)")
+    done
+    local n
+    n=$(ls "$tmp"/*.html | wc -l)
+    python3 - "$n" "${ours[*]}" "${peer[*]}" <<'PY'
+import statistics, sys
+n = int(sys.argv[1])
+rates = {}
+for name, runs in (("newsletter clean", sys.argv[2]), ("trafilatura", sys.argv[3])):
+    secs = [float(s) for s in runs.split()]
+    med = statistics.median(secs)
+    rates[name] = n / med
+    print(f"{name}: cpu_seconds median={med:.3f} min={min(secs):.3f} max={max(secs):.3f} "
+          f"over {len(secs)} rounds; pages_per_cpu_s={n / med:.1f}")
+print(f"ratio (pages per CPU second, medians): {rates['newsletter clean'] / rates['trafilatura']:.2f}x")
+PY
 }
 
 tmp="$(mktemp -d)"
@@ -46,5 +70,5 @@ PY
 echo "one core each (taskset -c 0); trafilatura $(python3 -c 'import trafilatura; print(trafilatura.__version__)')"
 run "newsletter clean" target/release/newsletter clean --format json
 run "trafilatura" python3 scripts/bench/extraction.py
-cpu "newsletter clean" target/release/newsletter clean --format json
-cpu "trafilatura" python3 scripts/bench/extraction.py
+echo "== CPU time, one core, $rounds rounds each, taking turns"
+cpu

@@ -2,68 +2,101 @@
 //! copies, syndication) is kept once, the fullest copy, with the other
 //! sources recorded in `also_in`.
 //!
-//! Each article becomes a MinHash signature over its word 4-gram shingles;
-//! the share of equal signature slots estimates the Jaccard similarity of
-//! the shingle sets. Copies that differ only by a headline, a byline or a
-//! trimmed last paragraph score well above the threshold; two different
-//! stories on the same topic score near zero.
+//! Each article becomes a bottom-k MinHash sketch of its word 4-gram
+//! shingles: the k smallest of their 64-bit hashes. The k smallest hashes
+//! of two sketches together are the k smallest of the union of the two
+//! shingle sets, and the share of them found in both sketches estimates the
+//! Jaccard similarity of the sets. One hash per shingle and a sort make it
+//! about a hundred times cheaper than a signature with one hash function
+//! per slot, at the same accuracy. Copies that differ only by a headline, a
+//! byline or a trimmed last paragraph score well above the threshold; two
+//! different stories on the same topic score near zero.
 
 use super::CleanArticle;
 
-/// Signature length: the error of the Jaccard estimate is about 1/sqrt(N).
-const SLOTS: usize = 128;
+/// Sketch size: the error of the Jaccard estimate is about 1/sqrt(k).
+const SKETCH: usize = 128;
 /// Words per shingle.
 const SHINGLE: usize = 4;
 /// Estimated Jaccard similarity at or above which two articles are one story.
 pub const THRESHOLD: f64 = 0.5;
 
-/// FNV-1a: a fixed, portable hash so signatures are the same on every run.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+/// FNV-1a step: a fixed, portable hash so sketches are the same on every run.
+fn fnv1a(h: u64, byte: u8) -> u64 {
+    (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
 }
 
-/// A strong 64-bit mixer (splitmix64's finaliser), one "permutation" per seed.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A strong 64-bit mixer (splitmix64's finaliser).
 fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
 
-/// The MinHash signature of a text, or `None` when it is too short to have a
-/// single shingle (such texts are never merged).
+/// The hash of a word, ignoring case, without allocating a lower-case copy.
+fn word_hash(word: &str) -> u64 {
+    let mut h = FNV_START;
+    for c in word.chars() {
+        if c.is_ascii() {
+            h = fnv1a(h, c.to_ascii_lowercase() as u8);
+        } else {
+            let mut buf = [0u8; 4];
+            for lower in c.to_lowercase() {
+                h = lower.encode_utf8(&mut buf).bytes().fold(h, fnv1a);
+            }
+        }
+    }
+    h
+}
+
+/// The sketch of a text (its smallest shingle hashes, ascending, no
+/// repeats), or `None` when it is too short to have a single shingle (such
+/// texts are never merged).
 pub fn signature(text: &str) -> Option<Vec<u64>> {
     let words: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| fnv1a(w.to_lowercase().as_bytes()))
+        .map(word_hash)
         .collect();
     if words.len() < SHINGLE {
         return None;
     }
-    let mut sig = vec![u64::MAX; SLOTS];
-    for window in words.windows(SHINGLE) {
-        let shingle = window
-            .iter()
-            .fold(0u64, |acc, &w| mix(acc.rotate_left(17) ^ w));
-        for (slot, min) in sig.iter_mut().enumerate() {
-            let h = mix(shingle ^ (slot as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            if h < *min {
-                *min = h;
-            }
-        }
-    }
-    Some(sig)
+    let mut hashes: Vec<u64> = words
+        .windows(SHINGLE)
+        .map(|window| {
+            window
+                .iter()
+                .fold(0u64, |acc, &w| mix(acc.rotate_left(17) ^ w))
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.truncate(SKETCH);
+    Some(hashes)
 }
 
-/// The estimated Jaccard similarity of two signatures.
+/// The estimated Jaccard similarity of the texts of two sketches: of the
+/// smallest `SKETCH` hashes in either, the share that is in both.
 pub fn similarity(a: &[u64], b: &[u64]) -> f64 {
-    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
-    same as f64 / a.len().max(1) as f64
+    let (mut i, mut j, mut taken, mut both) = (0, 0, 0usize, 0usize);
+    while taken < SKETCH {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => i += 1,
+            (Some(_), Some(_)) => j += 1,
+            (Some(_), None) => i += 1,
+            (None, Some(_)) => j += 1,
+            (None, None) => break,
+        }
+        taken += 1;
+    }
+    both as f64 / taken.max(1) as f64
 }
 
 /// The host of an absolute URL, without a leading "www.": "https://www.
@@ -233,6 +266,31 @@ mod tests {
             vec!["Oil at seven-week high", "gulfbusiness.example"]
         );
         assert!(merged[0].also_in.iter().all(|l| !l.contains("inbox")));
+    }
+
+    /// On texts far longer than the sketch, the estimate is close to the
+    /// exact Jaccard similarity of the shingle sets.
+    #[test]
+    fn the_estimate_tracks_the_exact_similarity() {
+        let words: Vec<String> = (0..3000)
+            .map(|i| format!("w{}", i * 7919 % 10007))
+            .collect();
+        let shingles = |text: &[String]| -> std::collections::HashSet<String> {
+            text.windows(SHINGLE).map(|w| w.join(" ")).collect()
+        };
+        for (a_end, b_start) in [(2000, 1000), (2500, 500), (1500, 1400), (3000, 0)] {
+            let (a, b) = (&words[..a_end], &words[b_start..]);
+            let (sa, sb) = (shingles(a), shingles(b));
+            let exact = sa.intersection(&sb).count() as f64 / sa.union(&sb).count() as f64;
+            let estimate = similarity(
+                &signature(&a.join(" ")).unwrap(),
+                &signature(&b.join(" ")).unwrap(),
+            );
+            assert!(
+                (estimate - exact).abs() < 0.12,
+                "exact {exact:.3}, estimated {estimate:.3}"
+            );
+        }
     }
 
     #[test]

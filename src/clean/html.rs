@@ -6,12 +6,15 @@
 //! Every walk over the DOM here and in dom_query's text formatting is
 //! iterative, so deeply nested markup cannot overflow the stack.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
 use dom_query::{Document, Matcher, NodeRef};
 use dom_smoothie::{Config, Readability, TextMode};
 
-use super::{non_empty, parse_date, rules, text, CleanArticle};
+use super::{dates, non_empty, parse_date, prune, rules, text, CleanArticle};
 
 /// Metadata read from the page before extraction rewrites it.
 #[derive(Debug, Default)]
@@ -23,87 +26,161 @@ struct PageMeta {
     title: Option<String>,
 }
 
-/// Every element any metadata selector below can match, found in one walk
-/// of the page; the selectors are then tried on these few nodes only.
-const META_CANDIDATES: &str = "meta, link, [rel], [itemprop], time, h1, .author";
+/// What one walk over the parsed page finds: the few elements the metadata
+/// selectors can match, the outermost elements that are never the story,
+/// and whether the page is nested too deep for dom_smoothie. One hand-written
+/// walk replaces a CSS selector pass per question: matching a selector list
+/// against every element was a tenth of the cost of cleaning a page.
+struct Survey<'a> {
+    meta: Vec<NodeRef<'a>>,
+    not_story: Vec<NodeRef<'a>>,
+    too_deep: bool,
+}
+
+/// True when `haystack` contains `needle` (ASCII lower case), ignoring ASCII
+/// case.
+fn contains_ci(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Walks the page once, iteratively (deep markup cannot overflow the stack),
+/// in document order. An element is a metadata candidate when it could match
+/// any selector [`page_meta`] tries (a superset: the selectors decide); it is
+/// not the story when it matches [`NOT_STORY`] (checked with the selector on
+/// the few elements a cheap test lets through). Depth is counted as it will
+/// be once the not-story elements are replaced by a line break.
+fn survey<'a>(doc: &'a Document, not_story: &Matcher, max_depth: usize) -> Survey<'a> {
+    let mut out = Survey {
+        meta: Vec::new(),
+        not_story: Vec::new(),
+        too_deep: false,
+    };
+    // (node, depth, inside an element that is not the story)
+    let mut stack = vec![(doc.root(), 0usize, false)];
+    while let Some((node, depth, hidden)) = stack.pop() {
+        if !hidden && depth > max_depth {
+            out.too_deep = true;
+        }
+        let mut hides = hidden;
+        if let Some(el) = node.element_ref() {
+            let name: &str = &el.name.local;
+            let mut is_meta = matches!(name, "meta" | "link" | "time" | "h1");
+            let mut may_hide = matches!(name, "nav" | "footer" | "aside" | "figure" | "figcaption");
+            for attr in &el.attrs {
+                let value: &str = &attr.value;
+                match &*attr.name.local {
+                    "rel" => is_meta = true,
+                    "itemprop" => {
+                        is_meta = true;
+                        may_hide |= value == "caption";
+                    }
+                    "class" => {
+                        is_meta |= contains_ci(value, "author");
+                        may_hide |= value.contains("caption") || value.contains("-credit");
+                    }
+                    _ => {}
+                }
+            }
+            drop(el);
+            if is_meta {
+                out.meta.push(node);
+            }
+            if !hidden && may_hide && node.is_match(not_story) {
+                out.not_story.push(node);
+                hides = true;
+            }
+        }
+        for child in node.children_it(true) {
+            if child.is_element() {
+                stack.push((child, depth + 1, hides));
+            }
+        }
+    }
+    out
+}
+
+/// Where each field is read from, in order of preference: a selector and the
+/// attribute holding the value.
+const CANONICAL: &[(&str, &str)] = &[
+    ("link[rel=canonical]", "href"),
+    ("meta[property='og:url']", "content"),
+    ("meta[name='twitter:url']", "content"),
+];
+const SITE_NAME: &[(&str, &str)] = &[
+    ("meta[property='og:site_name']", "content"),
+    ("meta[name='application-name']", "content"),
+    ("meta[name=publisher]", "content"),
+];
+const AUTHOR: &[(&str, &str)] = &[
+    ("meta[name=author]", "content"),
+    ("meta[property='article:author']", "content"),
+    ("meta[name='dc.creator']", "content"),
+    ("[rel=author]", "title"),
+];
+/// Where the author is read from the text when no attribute names one.
+const AUTHOR_TEXT: &str = "[rel=author], [itemprop=author] [itemprop=name], .byline .author";
+const PUBLISHED: &[(&str, &str)] = &[
+    ("meta[property='article:published_time']", "content"),
+    ("meta[itemprop=datePublished]", "content"),
+    ("meta[name=date]", "content"),
+    ("meta[name=pubdate]", "content"),
+    ("meta[name='dc.date']", "content"),
+    ("meta[name='dcterms.created']", "content"),
+    ("[itemprop=datePublished]", "datetime"),
+    ("time[pubdate]", "datetime"),
+    ("article time[datetime]", "datetime"),
+    ("time[datetime]", "datetime"),
+];
+const TITLE: &[(&str, &str)] = &[
+    ("meta[property='og:title']", "content"),
+    ("meta[name='twitter:title']", "content"),
+];
+
+/// The metadata selectors, compiled once per process rather than once per
+/// page.
+fn matcher(sel: &str) -> Option<&'static Matcher> {
+    static ALL: OnceLock<HashMap<&'static str, Matcher>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        [CANONICAL, SITE_NAME, AUTHOR, PUBLISHED, TITLE]
+            .iter()
+            .flat_map(|table| table.iter().map(|(sel, _)| *sel))
+            .chain([AUTHOR_TEXT, "h1"])
+            .filter_map(|sel| Matcher::new(sel).ok().map(|m| (sel, m)))
+            .collect()
+    })
+    .get(sel)
+}
 
 fn first_attr(cands: &[NodeRef], selectors: &[(&str, &str)]) -> Option<String> {
     selectors.iter().find_map(|(sel, attr)| {
-        let matcher = Matcher::new(sel).ok()?;
+        let matcher = matcher(sel)?;
         cands
             .iter()
-            .filter(|n| n.is_match(&matcher))
+            .filter(|n| n.is_match(matcher))
             .find_map(|n| non_empty(n.attr(attr)))
     })
 }
 
 fn first_text(cands: &[NodeRef], sel: &str) -> Option<String> {
-    let matcher = Matcher::new(sel).ok()?;
+    let matcher = matcher(sel)?;
     cands
         .iter()
-        .filter(|n| n.is_match(&matcher))
+        .filter(|n| n.is_match(matcher))
         .find_map(|n| non_empty(Some(n.text())))
 }
 
-fn page_meta(doc: &Document) -> PageMeta {
-    let selection = doc.select(META_CANDIDATES);
-    let doc = selection.nodes();
+/// Reads the page's metadata from the candidates [`survey`] found.
+fn page_meta(doc: &[NodeRef]) -> PageMeta {
     PageMeta {
-        canonical: first_attr(
-            doc,
-            &[
-                ("link[rel=canonical]", "href"),
-                ("meta[property='og:url']", "content"),
-                ("meta[name='twitter:url']", "content"),
-            ],
-        )
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
-        site_name: first_attr(
-            doc,
-            &[
-                ("meta[property='og:site_name']", "content"),
-                ("meta[name='application-name']", "content"),
-                ("meta[name=publisher]", "content"),
-            ],
-        ),
-        author: first_attr(
-            doc,
-            &[
-                ("meta[name=author]", "content"),
-                ("meta[property='article:author']", "content"),
-                ("meta[name='dc.creator']", "content"),
-                ("[rel=author]", "title"),
-            ],
-        )
-        .or_else(|| {
-            first_text(
-                doc,
-                "[rel=author], [itemprop=author] [itemprop=name], .byline .author",
-            )
-        }),
-        published: first_attr(
-            doc,
-            &[
-                ("meta[property='article:published_time']", "content"),
-                ("meta[itemprop=datePublished]", "content"),
-                ("meta[name=date]", "content"),
-                ("meta[name=pubdate]", "content"),
-                ("meta[name='dc.date']", "content"),
-                ("meta[name='dcterms.created']", "content"),
-                ("[itemprop=datePublished]", "datetime"),
-                ("time[pubdate]", "datetime"),
-                ("article time[datetime]", "datetime"),
-                ("time[datetime]", "datetime"),
-            ],
-        ),
-        title: first_attr(
-            doc,
-            &[
-                ("meta[property='og:title']", "content"),
-                ("meta[name='twitter:title']", "content"),
-            ],
-        )
-        .or_else(|| first_text(doc, "h1")),
+        canonical: first_attr(doc, CANONICAL)
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        site_name: first_attr(doc, SITE_NAME),
+        author: first_attr(doc, AUTHOR).or_else(|| first_text(doc, AUTHOR_TEXT)),
+        published: first_attr(doc, PUBLISHED),
+        title: first_attr(doc, TITLE).or_else(|| first_text(doc, "h1")),
     }
 }
 
@@ -136,23 +213,24 @@ fn remove_apart(doc: &Document, selector: &str) {
     doc.select(selector).replace_with_html(" <br> ");
 }
 
-/// True when some element is nested more than `limit` levels deep. The walk
-/// is iterative and stops at the first node past the limit.
-fn deeper_than(doc: &Document, limit: usize) -> bool {
-    let mut stack = vec![(doc.root(), 0usize)];
-    while let Some((node, depth)) = stack.pop() {
-        if depth > limit {
-            return true;
-        }
-        let mut child = node.first_child();
-        while let Some(c) = child {
-            if c.is_element() {
-                stack.push((c, depth + 1));
-            }
-            child = c.next_sibling();
-        }
+/// Replaces an element with a line break, as [`remove_apart`] does, without
+/// parsing a fragment for each element.
+fn replace_with_break(node: &NodeRef) {
+    let tree = node.tree;
+    for new in [
+        tree.new_text(" "),
+        tree.new_element("br"),
+        tree.new_text(" "),
+    ] {
+        node.insert_before(&new);
     }
-    false
+    node.remove_from_parent();
+}
+
+/// [`NOT_STORY`], compiled once per process.
+fn not_story_matcher() -> &'static Matcher {
+    static MATCHER: OnceLock<Matcher> = OnceLock::new();
+    MATCHER.get_or_init(|| Matcher::new(NOT_STORY).expect("NOT_STORY is a valid selector list"))
 }
 
 /// All the visible text of the page's body, without the parts that are
@@ -172,7 +250,8 @@ fn visible_text(doc: &Document) -> Vec<String> {
 
 /// Elements that are never the story: navigation, footers, asides, figures
 /// and their captions, photo credits. Taken out before extraction, with a
-/// line break left behind (see [`remove_apart`]).
+/// line break left behind (see [`remove_apart`]). The elements named here
+/// are emptied before parsing too ([`prune::page`]).
 const NOT_STORY: &str =
     "nav, footer, aside, figure, figcaption, [class*=caption], [itemprop=caption], \
      [class*=photo-credit], [class*=image-credit], [class*=img-credit]";
@@ -225,114 +304,35 @@ fn tidy(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     out
 }
 
-/// Finds `needle` (ASCII, lower case, starting with `<` or `-`) in `html`
-/// from `from`, ignoring ASCII case; the byte offset of its start. Searches
-/// for the first two bytes with the standard library's fast substring search
-/// and checks the rest, so a long script body costs little.
-fn find_ascii_ci(html: &str, from: usize, needle: &str) -> Option<usize> {
-    let head = needle.get(..2)?;
-    let mut i = from;
-    loop {
-        let at = i + html.get(i..)?.find(head)?;
-        if html
-            .as_bytes()
-            .get(at..at + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-        {
-            return Some(at);
-        }
-        i = at + 1;
-    }
-}
-
-/// The end (one past the `>`) of the tag that opens at `start`, stepping
-/// over quoted attribute values; the end of the text if it never closes.
-fn tag_end(bytes: &[u8], start: usize) -> usize {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return i + 1,
-            _ => {}
-        }
-    }
-    bytes.len()
-}
-
-/// Drops what a reader never sees before the page is parsed: the bodies of
-/// `<script>` and `<style>` elements (the tags stay, empty) and comments.
-/// They are over half the bytes of a typical news page and parsing them is
-/// the largest single cost of cleaning one. JSON-LD scripts are kept whole:
-/// they carry the article's metadata. A body ends where the HTML parser
-/// would end it, at the first `</script` or `</style`; an unclosed one runs
-/// to the end of the page, as it does for the parser.
-pub fn strip_invisible(html: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = html.as_bytes();
-    let mut out = String::new();
-    let mut copied = 0; // bytes of `html` before this are in `out`
-    let mut i = 0;
-    while let Some(lt) = bytes
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-    {
-        let at = i + lt;
-        let rest = &bytes[at..];
-        let starts = |tag: &[u8]| {
-            rest.len() > tag.len()
-                && rest[..tag.len()].eq_ignore_ascii_case(tag)
-                && matches!(
-                    rest[tag.len()],
-                    b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
-                )
-        };
-        if rest.starts_with(b"<!--") {
-            let end = find_ascii_ci(html, at + 4, "-->").map_or(bytes.len(), |e| e + 3);
-            out.push_str(&html[copied..at]);
-            copied = end;
-            i = end;
-            continue;
-        }
-        let close = if starts(b"<script") {
-            "</script"
-        } else if starts(b"<style") {
-            "</style"
-        } else {
-            i = at + 1;
-            continue;
-        };
-        let open_end = tag_end(bytes, at);
-        let keep = close == "</script"
-            && bytes[at..open_end]
-                .windows(7)
-                .any(|w| w.eq_ignore_ascii_case(b"ld+json"));
-        let body_end = find_ascii_ci(html, open_end, close).unwrap_or(bytes.len());
-        if !keep {
-            out.push_str(&html[copied..open_end]);
-            copied = body_end;
-        }
-        i = body_end.max(at + 1);
-    }
-    if copied == 0 {
-        return std::borrow::Cow::Borrowed(html);
-    }
-    out.push_str(&html[copied..]);
-    std::borrow::Cow::Owned(out)
-}
-
-/// Extracts the article from a saved page.
+/// Extracts the article from a saved page, with no reference time (see
+/// [`clean_at`]).
 pub fn clean(html: &str, path: &Path) -> CleanArticle {
-    let html = &*strip_invisible(html);
+    clean_at(html, path, None)
+}
+
+/// Extracts the article from a saved page. The published date comes from
+/// the page's metadata (dom_smoothie's reading of JSON-LD and meta tags,
+/// then ours), and for a page that has none, from the stamps, bylines and
+/// wire datelines in the extracted text ([`dates::published_in_text`],
+/// read before the junk rules drop them); `reference` places a dateline
+/// that has no year.
+pub fn clean_at(html: &str, path: &Path, reference: Option<DateTime<Utc>>) -> CleanArticle {
+    let html = &*prune::page(html);
     let doc = Document::from(html);
-    let meta = page_meta(&doc);
-    // Captions and credits sit inside the article but are not the story.
-    remove_apart(&doc, NOT_STORY);
+    let (meta, too_deep) = {
+        let found = survey(&doc, not_story_matcher(), MAX_DEPTH);
+        let meta = page_meta(&found.meta);
+        // Captions and credits sit inside the article but are not the story.
+        for node in &found.not_story {
+            replace_with_break(node);
+        }
+        (meta, found.too_deep)
+    };
     let cfg = Config {
         text_mode: TextMode::Formatted,
         ..Config::default()
     };
-    let extracted = if deeper_than(&doc, MAX_DEPTH) {
+    let extracted = if too_deep {
         Err(visible_text(&doc))
     } else {
         Readability::with_document(doc, None, Some(cfg))
@@ -375,7 +375,8 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
     article.published = date
         .as_deref()
         .and_then(parse_date)
-        .or_else(|| meta.published.as_deref().and_then(parse_date));
+        .or_else(|| meta.published.as_deref().and_then(parse_date))
+        .or_else(|| dates::published_in_text(&paragraphs, reference));
     article.url = meta
         .canonical
         .or(url.filter(|u| u.starts_with("http://") || u.starts_with("https://")));
@@ -384,38 +385,114 @@ pub fn clean(html: &str, path: &Path) -> CleanArticle {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
+    /// The one-walk survey finds what the CSS selectors it replaces find:
+    /// every element a metadata selector matches is a candidate, and the
+    /// not-story elements are exactly the outermost matches of `NOT_STORY`.
     #[test]
-    fn strip_invisible_empties_scripts_styles_and_comments_only() {
-        let page = "<html><head><STYLE type=\"text/css\">p > a { color: red }</STYLE>\
-            <script src=\"a.js\"></script><script>if (a < b && c > d) { x = '</div>'; }</Script >\
-            <script type=\"application/ld+json\">{\"datePublished\": \"2026-11-19\"}</script>\
-            </head><body><!-- <script> not a script --><p>Story <b>text</b> &lt;script&gt;</p>\
-            <scripted>kept</scripted><styles>kept too</styles></body></html>";
-        assert_eq!(
-            strip_invisible(page),
-            "<html><head><STYLE type=\"text/css\"></STYLE>\
-            <script src=\"a.js\"></script><script></Script >\
-            <script type=\"application/ld+json\">{\"datePublished\": \"2026-11-19\"}</script>\
-            </head><body><p>Story <b>text</b> &lt;script&gt;</p>\
-            <scripted>kept</scripted><styles>kept too</styles></body></html>"
+    fn survey_agrees_with_the_selectors() {
+        let page = "<html><head><meta property=\"og:title\" content=\"T\">\
+            <link rel=\"canonical\" href=\"https://example.com/a\"></head><body>\
+            <nav><time datetime=\"2026-01-02\">x</time><figure>f</figure></nav>\
+            <div class=\"Author byline\"><span class=\"author\">Ann</span></div>\
+            <article><h1>Head</h1><p>Story.</p>\
+            <div class=\"image-caption\"><span class=\"photo-credit\">c</span></div>\
+            <span itemprop=\"caption\">x</span><span itemprop=\"author\"><b itemprop=\"name\">B</b></span>\
+            <p class=\"img-credit-x\">y</p><p class=\"credit\">kept</p><aside><aside>a</aside></aside>\
+            </article><footer>f</footer></body></html>";
+        let doc = Document::from(page);
+        for (sel, _) in [CANONICAL, SITE_NAME, AUTHOR, PUBLISHED, TITLE].concat() {
+            assert!(matcher(sel).is_some(), "{sel}");
+        }
+        assert!(matcher(AUTHOR_TEXT).is_some());
+        let found = survey(&doc, not_story_matcher(), MAX_DEPTH);
+        let ids = |nodes: &[NodeRef]| nodes.iter().map(|n| n.id).collect::<Vec<_>>();
+        let meta_sel = doc.select(
+            "meta, link, [rel], [itemprop], time, h1, .author, .byline .author, \
+             [itemprop=author] [itemprop=name]",
         );
-        // Nothing to drop: the input comes back unchanged without a copy.
-        assert!(matches!(
-            strip_invisible("<p>plain</p>"),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        // Unclosed: the rest is script, as the parser takes it.
-        assert_eq!(
-            strip_invisible("<p>a</p><script>var x = 1;<p>b</p>"),
-            "<p>a</p><script>"
+        for node in meta_sel.nodes() {
+            assert!(
+                found.meta.iter().any(|m| m.id == node.id),
+                "{}",
+                node.html()
+            );
+        }
+        let outermost: Vec<NodeRef> = doc
+            .select(NOT_STORY)
+            .nodes()
+            .iter()
+            .filter(|n| {
+                !n.ancestors_it(None)
+                    .any(|a| a.is_match(not_story_matcher()))
+            })
+            .cloned()
+            .collect();
+        assert_eq!(ids(&found.not_story), ids(&outermost));
+        assert_eq!(found.not_story.len(), 6);
+        assert!(!found.too_deep);
+        assert!(survey(&doc, not_story_matcher(), 3).too_deep);
+    }
+
+    const STORY: &str = "Norway's grid operator said on Monday that it would curb power exports to Denmark and Germany for three weeks while it repairs a damaged subsea cable, the second such outage on the link this year.";
+    const MORE: &str = "Traders said the cut would take about 1.4 gigawatts off the interconnectors at a time when reservoirs in the south of the country are already below their seasonal average, lifting forward prices.";
+
+    fn story_page(head: &str, before: &str) -> String {
+        format!(
+            "<html><head><title>Norway curbs power exports</title>{head}</head><body><article>\
+             <h1>Norway curbs power exports</h1>{before}<p>{STORY}</p><p>{MORE}</p><p>{STORY} {MORE}</p>\
+             </article></body></html>"
+        )
+    }
+
+    fn published(a: &CleanArticle) -> Option<String> {
+        a.published.map(|d| d.to_rfc3339())
+    }
+
+    #[test]
+    fn a_page_without_a_date_in_its_metadata_takes_the_one_in_its_text() {
+        let stamped = story_page("", "<p class=\"stamp\">Published 3 March 2026</p>");
+        let a = clean(&stamped, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2026-03-03T00:00:00+00:00"));
+        // The stamp gives the date and is not part of the story.
+        assert!(!a.body().contains("Published"), "{:?}", a.paragraphs);
+        assert!(a.paragraphs.iter().any(|p| p == STORY));
+
+        // A wire dateline with no year: the year from the reference time.
+        let wire = story_page("", "").replacen(
+            &format!("<p>{STORY}</p>"),
+            &format!("<p>OSLO, March 3 (Meridian Wire) - {STORY}</p>"),
+            1,
         );
-        assert_eq!(strip_invisible("<p>a</p><!-- open"), "<p>a</p>");
-        // A quoted '>' inside the open tag does not end it.
+        let reference = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).single();
+        let a = clean_at(&wire, Path::new("a.html"), reference);
+        assert_eq!(published(&a).as_deref(), Some("2026-03-03T00:00:00+00:00"));
+        assert_eq!(published(&clean(&wire, Path::new("a.html"))), None);
+
+        // The metadata's date wins over the text's.
+        let meta = story_page(
+            "<meta property=\"article:published_time\" content=\"2026-02-01T10:00:00Z\">",
+            "<p>Published 3 March 2026</p>",
+        );
+        let a = clean(&meta, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2026-02-01T10:00:00+00:00"));
+
+        // A placeholder date in the metadata is no date: the text's is taken.
+        let placeholder = story_page(
+            "<script type=\"application/ld+json\">{\"@context\": \"https://schema.org\", \
+             \"@type\": \"NewsArticle\", \"datePublished\": \"0001-01-01T00:00:00Z\"}</script>",
+            "<p>Published 11:11 PM EST Nov 19, 2019</p>",
+        );
+        let a = clean(&placeholder, Path::new("a.html"));
+        assert_eq!(published(&a).as_deref(), Some("2019-11-19T23:11:00-05:00"));
+
+        // No date anywhere: none.
         assert_eq!(
-            strip_invisible("<script data-x=\"a>b\">code</script><p>c</p>"),
-            "<script data-x=\"a>b\"></script><p>c</p>"
+            published(&clean(&story_page("", ""), Path::new("a.html"))),
+            None
         );
     }
 

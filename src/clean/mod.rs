@@ -1,6 +1,7 @@
 //! Turns a raw article into the story and only the story: junk rules for
 //! scraped text ([`rules`]), main-content extraction for HTML ([`html`]),
-//! feed items ([`feed`]), Markdown taken as clean ([`markdown`]), and
+//! with the page pruned before parsing ([`prune`]), feed items ([`feed`]),
+//! Markdown taken as clean ([`markdown`]), and
 //! near-duplicate merging ([`dedup`]).
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ pub mod dedup;
 pub mod feed;
 pub mod html;
 pub mod markdown;
+pub mod prune;
 pub mod rules;
 pub mod text;
 
@@ -73,8 +75,14 @@ pub fn clean_text(raw: &str, path: &Path) -> CleanArticle {
 
 /// Reads the date forms found in meta tags, JSON-LD, feeds and front matter:
 /// RFC 3339, RFC 2822, ISO 8601 without an offset (taken as UTC), or a bare
-/// date (midnight UTC). `None` for anything else.
+/// date (midnight UTC). `None` for anything else, and for the placeholders
+/// some publishing systems write when they have no date: the zero date
+/// (0001-01-01) and the Unix epoch, or anything else before 1970-01-02.
 pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
+    read_date(s).filter(|d| d.timestamp() >= 86_400)
+}
+
+fn read_date(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -145,5 +153,10 @@ mod tests {
             "2024-03-05T07:30:00+00:00"
         );
         assert!(parse_date("yesterday").is_none());
+        // Placeholders for "no date" are no date.
+        assert!(parse_date("0001-01-01T00:00:00Z").is_none());
+        assert!(parse_date("1970-01-01T00:00:00+00:00").is_none());
+        assert!(parse_date("1970-01-01").is_none());
+        assert!(parse_date("1975-06-30").is_some());
     }
 }

@@ -1,10 +1,12 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use newsletter::clean::CleanArticle;
+use newsletter::clean::{self, CleanArticle};
 use newsletter::ingest;
 
-/// Print each cleaned article to stdout (no config needed).
+/// Print each cleaned article to stdout (no config needed). Near-duplicates
+/// are merged as for `summarize`: the fullest copy is printed once, with
+/// the other copies' sources in `also_in`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Output form: Markdown with TOML front matter, one JSON object per line, or plain text.
@@ -26,7 +28,8 @@ pub fn run(_config: &Path, args: Args) -> anyhow::Result<i32> {
     let ingested = ingest::ingest_files(&args.files);
     super::report_problems(&ingested.problems);
     let mut out = String::new();
-    for article in &ingested.articles {
+    let articles = clean::merge_near_duplicates(ingested.articles);
+    for article in &articles {
         match args.format {
             Format::Json => {
                 out.push_str(&json_line(article)?);
@@ -43,7 +46,7 @@ pub fn run(_config: &Path, args: Args) -> anyhow::Result<i32> {
     }
     print!("{out}");
     let any_skipped = ingested.problems.iter().any(|p| p.skipped);
-    Ok(if any_skipped && ingested.articles.is_empty() {
+    Ok(if any_skipped && articles.is_empty() {
         2
     } else {
         0
@@ -57,6 +60,7 @@ fn json_line(article: &CleanArticle) -> anyhow::Result<String> {
         "source": article.source,
         "url": article.url,
         "published": article.published.map(|d| d.to_rfc3339()),
+        "also_in": article.also_in,
         "body": article.body(),
     }))?)
 }
@@ -71,12 +75,15 @@ fn markdown(article: &CleanArticle) -> String {
         url: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         published: Option<String>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        also_in: &'a [String],
     }
     let front = Front {
         title: &article.title,
         source: article.source.as_deref(),
         url: article.url.as_deref(),
         published: article.published.map(|d| d.to_rfc3339()),
+        also_in: &article.also_in,
     };
     format!(
         "+++\n{}+++\n\n{}\n\n",

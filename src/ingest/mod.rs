@@ -139,7 +139,8 @@ pub fn ingest_bytes(path: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> V
 }
 
 /// Like [`ingest_bytes`], with the time the article was scraped (or saved):
-/// a wire dateline with no year ("LONDON, Nov. 19 (...)") is dated the most
+/// in scraped text, or in a page with no date in its metadata, a wire
+/// dateline with no year ("LONDON, Nov. 19 (...)") is dated the most
 /// recent such day not after it. Passing it in keeps the output a function
 /// of the input.
 pub fn ingest_bytes_at(
@@ -177,7 +178,7 @@ pub fn ingest_bytes_at(
     };
     let articles = match detect_kind(path, bytes) {
         InputKind::Text => vec![clean::text::clean_at(&text, path, reference)],
-        InputKind::Html => vec![clean::html::clean(&text, path)],
+        InputKind::Html => vec![clean::html::clean_at(&text, path, reference)],
         InputKind::Markdown => match clean::markdown::clean(&text, path) {
             Ok(article) => vec![article],
             Err(msg) => {
