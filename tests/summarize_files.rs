@@ -368,3 +368,36 @@ fn markdown_in_article_text_is_escaped_and_figures_read_back_as_plain_text() {
         fig.label
     );
 }
+
+/// The quote under the key points is one the points do not already carry,
+/// when the article has such a quotation; when it has only one, that one
+/// stays (the file-format test above).
+#[test]
+fn the_quote_does_not_repeat_a_key_point() {
+    let mut a = article();
+    a.paragraphs.push(
+        "“Every field we lose is a cargo we have to buy from somewhere else,” said Tom Reid, an analyst at Firth Energy."
+            .into(),
+    );
+    let summary = summarize(&a, &opts());
+    let quote = summary.quote.expect("a quote");
+    assert!(
+        summary
+            .sentences
+            .iter()
+            .all(|s| !s.contains(quote.text.as_str())),
+        "quote {:?} repeats a point of {:?}",
+        quote.text,
+        summary.sentences
+    );
+    // Mairi Campbell's quotation is a chosen sentence here, so the other
+    // one is shown.
+    assert!(summary
+        .sentences
+        .iter()
+        .any(|s| s.contains("We are managing a basin in decline")));
+    assert_eq!(
+        quote.speaker.as_deref(),
+        Some("Tom Reid, an analyst at Firth Energy")
+    );
+}

@@ -32,6 +32,9 @@ const UNITS: &[&str] = &[
     "kw",
     "tw",
     "cubic",
+    "metres",
+    "meters",
+    "feet",
     "megawatts",
     "gigawatts",
     "terawatt",
@@ -112,8 +115,9 @@ fn find_figures(sentence: &str) -> Vec<Found> {
             continue;
         }
         let mut j = i + 1;
-        // Up to two following words: "2.4 per cent", "3 million barrels", "40 billion cubic".
-        while j < tokens.len() && j <= i + 2 {
+        // Up to three following words: "2.4 per cent", "3 million barrels",
+        // "40 billion cubic metres".
+        while j < tokens.len() && j <= i + 3 {
             let word = tokens[j]
                 .1
                 .trim_end_matches(['.', ',', ';', ':', ')', '"', '”', '’']);
@@ -562,13 +566,20 @@ fn speaker_before(before: &str) -> Option<String> {
 
 /// The quote in the best-scored part of the article, preferring one whose
 /// speaker is named. `quotes` holds each paragraph's quotations (from
-/// [`quote_spans`]); `sentence_spans` are (paragraph, byte start, byte end).
+/// [`quote_spans`]); `sentence_spans` are (paragraph, byte start, byte end),
+/// and `chosen` indexes the sentences already in the summary.
 pub fn strongest_quote(
     quotes: &[Option<Vec<QuoteSpan>>],
     sentence_spans: &[(usize, usize, usize)],
     scores: &[f64],
+    chosen: &[usize],
 ) -> Option<Quote> {
+    // The best quotation, and the best one that no chosen sentence carries:
+    // that one is preferred, so the reader does not meet the same words as a
+    // key point and again as the quote. With no such quotation, the best
+    // one stays, so a summary keeps its quote.
     let mut best: Option<(f64, &Quote)> = None;
+    let mut best_unrepeated: Option<(f64, &Quote)> = None;
     for (p, spans) in quotes.iter().enumerate() {
         for q in spans.iter().flatten().filter(|q| worth_quoting(q)) {
             let score = sentence_spans
@@ -581,9 +592,16 @@ pub fn strongest_quote(
             if best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, &q.quote));
             }
+            let repeated = chosen.iter().any(|&i| {
+                let (sp, s, e) = sentence_spans[i];
+                sp == p && s < q.close && e > q.open
+            });
+            if !repeated && best_unrepeated.is_none_or(|(b, _)| score > b) {
+                best_unrepeated = Some((score, &q.quote));
+            }
         }
     }
-    best.map(|(_, q)| q.clone())
+    best_unrepeated.or(best).map(|(_, q)| q.clone())
 }
 
 #[cfg(test)]
@@ -612,6 +630,15 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(values("The deal is worth £4bn."), ["£4bn"]);
+        // A unit of several words is kept whole, not clipped after two.
+        assert_eq!(
+            values("The fault cut about 28mn cubic metres a day of exports."),
+            ["28mn cubic metres"]
+        );
+        assert_eq!(
+            values("Imports reached 40 billion cubic metres last year."),
+            ["40 billion cubic metres"]
+        );
         assert_eq!(
             values("LNG rose to $15.80 per million British thermal units, or 13.5mn tonnes."),
             ["$15.80", "13.5mn tonnes"]

@@ -114,7 +114,7 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
         for (p, slot) in paragraphs.iter().zip(quote_cache.iter_mut()) {
             slot.get_or_insert_with(|| figures::quote_spans(p));
         }
-        figures::strongest_quote(&quote_cache, &spans, &scored.scores)
+        figures::strongest_quote(&quote_cache, &spans, &scored.scores, &picked)
     } else {
         None
     };
