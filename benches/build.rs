@@ -61,7 +61,7 @@ pub fn project(dir: &std::path::Path) -> Config {
             },
             body: BODY.into(),
         };
-        std::fs::write(&path, doc.to_file_text()).unwrap();
+        std::fs::write(&path, doc.to_file_text().unwrap()).unwrap();
     }
     Config::load(&dir.join("config.toml")).unwrap()
 }

@@ -151,10 +151,12 @@ impl SummaryDoc {
         })
     }
 
-    /// The file's text: front matter then body.
-    pub fn to_file_text(&self) -> String {
-        let front = toml::to_string(&self.front).unwrap_or_default();
-        format!("+++\n{front}+++\n\n{}\n", self.body.trim_end())
+    /// The file's text: front matter then body. Fails only if the front
+    /// matter cannot be written as TOML, which would be a bug here; it is
+    /// reported rather than writing a file without its digests.
+    pub fn to_file_text(&self) -> Result<String, toml::ser::Error> {
+        let front = toml::to_string(&self.front)?;
+        Ok(format!("+++\n{front}+++\n\n{}\n", self.body.trim_end()))
     }
 
     /// Whether the body differs from the one summarize wrote (or has no
@@ -514,12 +516,16 @@ pub fn write_summaries(
             body,
             path,
         };
-        crate::fsutil::write_atomic(&doc.path, doc.to_file_text().as_bytes()).map_err(
-            |source| SummarizeError::Io {
+        let text = doc.to_file_text().map_err(|e| SummarizeError::BadFile {
+            path: doc.path.clone(),
+            message: format!("cannot write the front matter: {e}"),
+        })?;
+        crate::fsutil::write_atomic(&doc.path, text.as_bytes()).map_err(|source| {
+            SummarizeError::Io {
                 path: doc.path.clone(),
                 source,
-            },
-        )?;
+            }
+        })?;
         report.written.push(doc.path);
     }
     Ok(report)

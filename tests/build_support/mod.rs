@@ -78,7 +78,7 @@ impl Project {
             },
             body: body.into(),
         };
-        std::fs::write(&path, doc.to_file_text()).unwrap();
+        std::fs::write(&path, doc.to_file_text().unwrap()).unwrap();
         path
     }
 
