@@ -135,18 +135,19 @@ fn boundaries(text: &str) -> Vec<usize> {
     let mut cuts = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        // Letters, digits and most ASCII punctuation never decide a cut;
-        // nor does a space unless a capital or an opening quote follows
-        // (a glued caption, see `glued_caption`).
-        let decides = match b {
-            b'.' | b'!' | b'?' => true,
-            b' ' => bytes
+        // Letters, digits and most ASCII punctuation never decide a cut:
+        // skip them in a tight loop.
+        while i < bytes.len() && !MAY_DECIDE[usize::from(bytes[i])] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else { break };
+        // A space decides nothing unless a capital or an opening quote
+        // follows (a glued caption, see `glued_caption`).
+        if b == b' '
+            && !bytes
                 .get(i + 1)
-                .is_some_and(|&n| !n.is_ascii() || n.is_ascii_uppercase()),
-            _ => !b.is_ascii() || b.is_ascii_whitespace() || b == 0x0b,
-        };
-        if !decides {
+                .is_some_and(|&n| !n.is_ascii() || n.is_ascii_uppercase())
+        {
             i += 1;
             continue;
         }
@@ -194,6 +195,23 @@ fn boundaries(text: &str) -> Vec<usize> {
     }
     cuts
 }
+
+/// Bytes that may decide a sentence boundary: terminal punctuation, any
+/// whitespace, and the lead bytes of non-ASCII characters ("…", "。",
+/// curly quotes, accented capitals). Every other byte is skipped unread.
+static MAY_DECIDE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b >= 0x80
+            || matches!(
+                b as u8,
+                b'.' | b'!' | b'?' | b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'
+            );
+        b += 1;
+    }
+    table
+};
 
 /// The character starting at byte `i`, if `i` is inside the text.
 #[inline]
