@@ -4,7 +4,8 @@
 #
 # usage: scripts/bench/extraction.sh [SHARED_DIR]
 #   SHARED_DIR defaults to $NEWSLETTER_SHARED, else ../shared beside the repo.
-# env: ROUNDS (default 5) timed rounds per tool.
+# env: ROUNDS (default 5) timed rounds; OURS_PER_ROUND (default 10) runs of
+#   ours per round, averaged, before the peer's one.
 # needs: python3, `pip install trafilatura`, taskset (util-linux).
 set -euo pipefail
 
@@ -24,10 +25,14 @@ run() {
 }
 
 # CPU seconds as well as wall time: on a shared machine the wall time of a
-# pinned process includes waiting for its core, its CPU time does not. Each
-# tool runs ROUNDS times (default 5), the two taking turns so that a burst of
-# load elsewhere falls on both, and the median round counts.
+# pinned process includes waiting for its core, its CPU time does not. But
+# CPU time still grows when the other core is busy (shared caches), and our
+# run is a tenth as long as the peer's, so one burst of load elsewhere can
+# fall on all of it. So each round runs ours OURS_PER_ROUND times (default
+# 10, about as long as one peer run) and then the peer once, and takes our
+# mean; ROUNDS rounds (default 5), and the median round counts.
 rounds="${ROUNDS:-5}"
+ours_per_round="${OURS_PER_ROUND:-10}"
 cpu_once() {
     local pages=("$tmp"/*.html)
     local secs
@@ -35,9 +40,13 @@ cpu_once() {
     python3 -c 'import sys; print(float(sys.argv[1]) + float(sys.argv[2]))' $secs
 }
 cpu() {
-    local ours=() peer=() i
+    local ours=() peer=() i j batch
     for ((i = 0; i < rounds; i++)); do
-        ours+=("$(cpu_once target/release/newsletter clean --format json)")
+        batch=()
+        for ((j = 0; j < ours_per_round; j++)); do
+            batch+=("$(cpu_once target/release/newsletter clean --format json)")
+        done
+        ours+=("$(python3 -c 'import sys; v = [float(x) for x in sys.argv[1:]]; print(sum(v) / len(v))' "${batch[@]}")")
         peer+=("$(cpu_once python3 scripts/bench/extraction.py)")
     done
     local n
@@ -70,5 +79,5 @@ PY
 echo "one core each (taskset -c 0); trafilatura $(python3 -c 'import trafilatura; print(trafilatura.__version__)')"
 run "newsletter clean" target/release/newsletter clean --format json
 run "trafilatura" python3 scripts/bench/extraction.py
-echo "== CPU time, one core, $rounds rounds each, taking turns"
+echo "== CPU time, one core, $rounds rounds of $ours_per_round runs of ours (mean) then one of the peer"
 cpu

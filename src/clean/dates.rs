@@ -170,8 +170,13 @@ pub fn published_in_text<S: AsRef<str>>(
         }
         if byline_or_line.is_none() {
             let is_byline = p.starts_with("By ") || p.starts_with("BY ") || p.starts_with("by ");
-            let is_date_line = rules::dropping_rule(p).is_some_and(|r| r.name == "date_line");
-            if is_byline || is_date_line {
+            // Only a line with a digit can carry a date: the rules are not
+            // run on the others.
+            let is_date_line = || {
+                p.bytes().any(|b| b.is_ascii_digit())
+                    && rules::dropping_rule(p).is_some_and(|r| r.name == "date_line")
+            };
+            if is_byline || is_date_line() {
                 byline_or_line = first_full_date(p);
             }
         }

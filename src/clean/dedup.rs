@@ -55,11 +55,21 @@ fn word_hash(word: &str) -> u64 {
 /// repeats), or `None` when it is too short to have a single shingle (such
 /// texts are never merged).
 pub fn signature(text: &str) -> Option<Vec<u64>> {
-    let words: Vec<u64> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(word_hash)
-        .collect();
+    signature_of([text])
+}
+
+/// The sketch of texts read one after the other (a title and paragraphs),
+/// without joining them into one string.
+fn signature_of<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> Option<Vec<u64>> {
+    let mut words: Vec<u64> = Vec::new();
+    for text in texts {
+        words.extend(
+            text.as_ref()
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(word_hash),
+        );
+    }
     if words.len() < SHINGLE {
         return None;
     }
@@ -145,7 +155,7 @@ fn same_label(a: &str, b: &str) -> bool {
 pub fn merge_near_duplicates(articles: Vec<CleanArticle>) -> Vec<CleanArticle> {
     let sigs: Vec<Option<Vec<u64>>> = articles
         .iter()
-        .map(|a| signature(&format!("{}\n{}", a.title, a.body())))
+        .map(|a| signature_of(std::iter::once(&a.title).chain(&a.paragraphs)))
         .collect();
     // group[i] = index of the first article of i's cluster.
     let mut group: Vec<usize> = (0..articles.len()).collect();

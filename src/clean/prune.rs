@@ -262,11 +262,12 @@ struct Region {
 }
 
 /// Finds the end tag of the `name` element whose content starts at `from`,
-/// or `None` when it is not certain that the parser ends the element there:
-/// when its content has an end tag for an element opened before it (the
-/// parser would close `name` there, or ignore the tag), or it never closes.
-/// Nested elements of the same name are counted.
-fn element_end(html: &str, from: usize, name: &str) -> Option<Region> {
+/// or, as an error, how far the scan read when it is not certain that the
+/// parser ends the element there: when its content has an end tag for an
+/// element opened before it (the parser would close `name` there, or
+/// ignore the tag), or it never closes. Nested elements of the same name
+/// are counted.
+fn element_end(html: &str, from: usize, name: &str) -> Result<Region, usize> {
     let bytes = html.as_bytes();
     let mut depth = 1usize;
     // Elements opened inside the content and not yet closed, by name.
@@ -289,14 +290,17 @@ fn element_end(html: &str, from: usize, name: &str) -> Option<Region> {
         if is_end && same {
             depth -= 1;
             if depth == 0 {
-                return Some(Region { end: at, keep });
+                return Ok(Region { end: at, keep });
             }
         } else if is_end {
-            let count = open
+            let Some(count) = open
                 .iter_mut()
                 .find(|(n, _)| n.eq_ignore_ascii_case(tag_name))
                 .map(|(_, c)| c)
-                .filter(|c| **c > 0)?;
+                .filter(|c| **c > 0)
+            else {
+                return Err(i);
+            };
             *count -= 1;
         } else if same {
             depth += 1;
@@ -306,7 +310,7 @@ fn element_end(html: &str, from: usize, name: &str) -> Option<Region> {
                     keep.push((at, past_end_tag(bytes, end, tag_name)));
                 }
                 if end >= bytes.len() {
-                    return None;
+                    return Err(bytes.len());
                 }
                 i = end;
             }
@@ -321,7 +325,7 @@ fn element_end(html: &str, from: usize, name: &str) -> Option<Region> {
             }
         }
     }
-    None
+    Err(bytes.len())
 }
 
 /// The page with byte ranges cut out, copied only once something is.
@@ -367,6 +371,11 @@ pub fn page(html: &str) -> Cow<'_, str> {
         copied: 0,
     };
     let mut i = 0;
+    // Bytes the scans for the end of an emptied element may read in all.
+    // A scan that fails (an unclosed element) does not move the main scan
+    // past what it read, so without a budget a page of many unclosed
+    // `<aside>`s would be read once per element: quadratic.
+    let mut budget = bytes.len().saturating_mul(2).max(1 << 16);
     while let Some(lt) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + lt;
         i = at + 1;
@@ -412,15 +421,25 @@ pub fn page(html: &str) -> Cow<'_, str> {
             i = end;
         } else if let Some(end) = skip_content(html, name, &tag) {
             i = end; // raw text (or a JSON-LD script): kept as it is
-        } else if EMPTIED.iter().any(|e| is(e)) {
-            if let Some(region) = element_end(html, tag.end, name) {
-                let mut from = tag.end;
-                for (start, end) in region.keep {
-                    cuts.cut(from, start);
-                    from = end;
+        } else if EMPTIED.iter().any(|e| is(e)) && budget > 0 {
+            // The scan reads no further than the budget allows; an element
+            // whose end lies beyond is left whole.
+            let mut limit = tag.end.saturating_add(budget).min(bytes.len());
+            while !html.is_char_boundary(limit) {
+                limit -= 1;
+            }
+            match element_end(&html[..limit], tag.end, name) {
+                Ok(region) => {
+                    budget = budget.saturating_sub(region.end - tag.end);
+                    let mut from = tag.end;
+                    for (start, end) in region.keep {
+                        cuts.cut(from, start);
+                        from = end;
+                    }
+                    cuts.cut(from, region.end);
+                    i = region.end;
                 }
-                cuts.cut(from, region.end);
-                i = region.end;
+                Err(read_to) => budget = budget.saturating_sub(read_to - tag.end),
             }
         }
         if i >= bytes.len() {
@@ -522,5 +541,20 @@ mod tests {
         assert_eq!(page(closed_early), closed_early);
         let unclosed = "<nav><a>x</a><p>Story.</p>";
         assert_eq!(page(unclosed), unclosed);
+    }
+
+    /// Each unclosed `<aside>` here would be read to the end of the page
+    /// (200,000 of them over 1.8 MB); the scan budget keeps the work linear
+    /// in the page's length, and a page this size goes through at once.
+    #[test]
+    fn many_unclosed_elements_are_read_a_bounded_number_of_times() {
+        let html = "<aside>x ".repeat(200_000) + "<p>Story.</p>";
+        assert_eq!(page(&html), html);
+        // Within the budget, a closed element after unclosed ones is emptied.
+        let mixed = "<div><aside>a</div><aside>b</aside><p>Story.</p>";
+        assert_eq!(
+            page(mixed),
+            "<div><aside>a</div><aside></aside><p>Story.</p>"
+        );
     }
 }
