@@ -353,3 +353,37 @@ fn near_duplicates_keep_the_fullest_and_record_the_other_sources() {
     assert_eq!(merged[0].also_in, ["Wire One", "Reprint Hub"]);
     assert_eq!(merged[1], other);
 }
+
+/// A page of many unclosed block tags would take minutes to parse (the
+/// parser's cost is quadratic in the open elements): it is refused quickly,
+/// with a message saying why, and the other inputs still go through.
+#[test]
+fn a_page_of_unclosed_block_tags_is_refused_not_parsed_for_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("asides.html");
+    let mut html = String::from("<html><body>");
+    for _ in 0..100_000 {
+        html.push_str("<aside>x ");
+    }
+    html.push_str("<p>Oil prices rose.</p></body></html>");
+    std::fs::write(&page, &html).unwrap();
+    let story = dir.path().join("story.txt");
+    std::fs::write(
+        &story,
+        "Brent climbs\n\nOil prices rose to a seven-week high on Thursday after the outage.\n",
+    )
+    .unwrap();
+
+    let out = newsletter::ingest::ingest_files(&[page.clone(), story]);
+    assert_eq!(out.articles.len(), 1, "the story still goes through");
+    let problem = out
+        .problems
+        .iter()
+        .find(|p| p.path == page)
+        .expect("the page is reported");
+    assert!(problem.skipped);
+    assert!(problem.message.contains("left open"), "{}", problem.message);
+
+    // Real nesting, however deep the tests above go, is not refused.
+    assert!(clean::html::check_nesting("<div><div><p>a<p>b<br><img src=x></div></div>").is_ok());
+}

@@ -178,7 +178,13 @@ pub fn ingest_bytes_at(
     };
     let articles = match detect_kind(path, bytes) {
         InputKind::Text => vec![clean::text::clean_at(&text, path, reference)],
-        InputKind::Html => vec![clean::html::clean_at(&text, path, reference)],
+        InputKind::Html => {
+            if let Err(msg) = clean::html::check_nesting(&text) {
+                problems.push(Problem::skipped(path, None, msg));
+                return Vec::new();
+            }
+            vec![clean::html::clean_at(&text, path, reference)]
+        }
         InputKind::Markdown => match clean::markdown::clean(&text, path) {
             Ok(article) => vec![article],
             Err(msg) => {
