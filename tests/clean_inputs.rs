@@ -226,6 +226,20 @@ fn kind_by_extension_then_by_content() {
         ingest::detect_kind(p("noext"), b"+++\ntitle='x'\n+++\n"),
         InputKind::Markdown
     );
+    // Front matter is found whether or not the text holds a tag or a brace,
+    // and after a byte-order mark.
+    assert_eq!(
+        ingest::detect_kind(
+            p("noext"),
+            "\u{feff}---\ntitle: x\n---\nA <b>bold</b> {claim}.".as_bytes()
+        ),
+        InputKind::Markdown
+    );
+    assert_eq!(
+        ingest::detect_kind(p("a.txt"), b"<p>Saved as text.</p>"),
+        InputKind::Html
+    );
+    assert_eq!(ingest::detect_kind(p("a.json"), b"plain"), InputKind::Feed);
 }
 
 #[test]

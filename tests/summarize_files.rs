@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use newsletter::clean::CleanArticle;
 use newsletter::summarize::{
-    load_summaries, summarize, write_summaries, SummaryDoc, SummaryOptions,
+    load_summaries, summarize, write_summaries, SummaryDoc, SummaryOptions, WriteReport,
 };
 
 fn opts() -> SummaryOptions {
@@ -40,6 +40,18 @@ fn article() -> CleanArticle {
         ],
         also_in: vec![],
     }
+}
+
+/// One summarize run of the sample article into `dir`, on the sample day.
+fn summarize_sample_into(dir: &Path) -> WriteReport {
+    write_summaries(
+        &[article()],
+        dir,
+        &opts(),
+        false,
+        at("2026-11-24T07:00:00+00:00"),
+    )
+    .unwrap()
 }
 
 fn only_md(dir: &Path) -> Vec<PathBuf> {
@@ -163,14 +175,7 @@ fn hand_written_summary_is_left_alone_and_loads() {
     std::fs::write(&hand, text).unwrap();
 
     // A summarize run for an unrelated article does not touch it.
-    write_summaries(
-        &[article()],
-        dir.path(),
-        &opts(),
-        false,
-        at("2026-11-24T07:00:00+00:00"),
-    )
-    .unwrap();
+    summarize_sample_into(dir.path());
     assert_eq!(std::fs::read_to_string(&hand).unwrap(), text);
 
     let (docs, problems) = load_summaries(dir.path());
@@ -208,14 +213,7 @@ fn hand_written_summary_for_a_known_article_is_kept() {
     let hand = dir.path().join("north-sea.md");
     let text = "+++\ntitle = \"North Sea gas output falls as fields age\"\nurl = \"https://example.com/north-sea-gas\"\n+++\n\nThe editor's own take.\n";
     std::fs::write(&hand, text).unwrap();
-    let report = write_summaries(
-        &[article()],
-        dir.path(),
-        &opts(),
-        false,
-        at("2026-11-24T07:00:00+00:00"),
-    )
-    .unwrap();
+    let report = summarize_sample_into(dir.path());
     assert_eq!(report.kept_edited, vec![hand.clone()]);
     assert_eq!(only_md(dir.path()), vec![hand.clone()]);
     assert_eq!(std::fs::read_to_string(&hand).unwrap(), text);
@@ -229,14 +227,7 @@ fn broken_summary_is_reported_with_its_line_and_never_overwritten() {
         .join("2026-11-20-north-sea-gas-output-falls-as-fields-age.md");
     let text = "+++\ntitle = \"North Sea\"\npublished = \"yesterday\"\n+++\n\nBody.\n";
     std::fs::write(&bad, text).unwrap();
-    let report = write_summaries(
-        &[article()],
-        dir.path(),
-        &opts(),
-        false,
-        at("2026-11-24T07:00:00+00:00"),
-    )
-    .unwrap();
+    let report = summarize_sample_into(dir.path());
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), text);
     assert_eq!(report.problems.len(), 1);
     let msg = report.problems[0].to_string();

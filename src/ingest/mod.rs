@@ -68,42 +68,40 @@ pub fn detect_kind(path: &Path, bytes: &[u8]) -> InputKind {
 /// front matter and plain text apart.
 fn sniff(bytes: &[u8], ext: &str) -> InputKind {
     let head = &bytes[..bytes.len().min(4096)];
-    // Every test below but front matter needs a tag or a brace near the
-    // start; plain scraped text has neither, so it skips the lower-casing.
-    if memchr::memchr2(b'<', b'{', head).is_none() {
-        let start = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
-        let start = start.trim_ascii_start();
-        if start.starts_with(b"+++") || start.starts_with(b"---\n") || start.starts_with(b"---\r\n")
-        {
-            return InputKind::Markdown;
+    let start = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    let start = start.trim_ascii_start();
+    // The feed and page tests need a tag or a brace near the start; plain
+    // scraped text has neither, so it skips the lower-cased copy.
+    let lower = memchr::memchr2(b'<', b'{', head)
+        .map(|_| String::from_utf8_lossy(start).to_ascii_lowercase());
+    if let Some(lower) = &lower {
+        let is_feed_xml = ["<rss", "<feed", "<rdf:rdf", "<channel"]
+            .iter()
+            .any(|tag| lower.contains(tag));
+        if lower.starts_with('<') && is_feed_xml && !lower.contains("<html") {
+            return InputKind::Feed;
         }
-        return match ext {
-            "xml" | "json" => InputKind::Feed,
-            _ => InputKind::Text,
-        };
+        if lower.starts_with('{') && lower.contains("jsonfeed.org") {
+            return InputKind::Feed;
+        }
+        if lower.starts_with("<!doctype html")
+            || lower.starts_with("<html")
+            || lower.contains("<body")
+        {
+            return InputKind::Html;
+        }
     }
-    let head = String::from_utf8_lossy(head);
-    let start = head.trim_start_matches('\u{feff}').trim_start();
-    let lower = start.to_ascii_lowercase();
-    let is_feed_xml = ["<rss", "<feed", "<rdf:rdf", "<channel"]
-        .iter()
-        .any(|tag| lower.contains(tag));
-    if lower.starts_with('<') && is_feed_xml && !lower.contains("<html") {
-        return InputKind::Feed;
-    }
-    if lower.starts_with('{') && lower.contains("jsonfeed.org") {
-        return InputKind::Feed;
-    }
-    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<body")
-    {
-        return InputKind::Html;
-    }
-    if start.starts_with("+++") || start.starts_with("---\n") || start.starts_with("---\r\n") {
+    if start.starts_with(b"+++") || start.starts_with(b"---\n") || start.starts_with(b"---\r\n") {
         return InputKind::Markdown;
     }
     match ext {
         "xml" | "json" => InputKind::Feed,
-        _ if lower.starts_with('<') && lower.contains("</p>") => InputKind::Html,
+        _ if lower
+            .as_ref()
+            .is_some_and(|l| l.starts_with('<') && l.contains("</p>")) =>
+        {
+            InputKind::Html
+        }
         _ => InputKind::Text,
     }
 }
