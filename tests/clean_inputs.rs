@@ -401,3 +401,22 @@ fn a_page_of_unclosed_block_tags_is_refused_not_parsed_for_minutes() {
     // Real nesting, however deep the tests above go, is not refused.
     assert!(clean::html::check_nesting("<div><div><p>a<p>b<br><img src=x></div></div>").is_ok());
 }
+
+/// The same guard covers a feed item's HTML content: the item is not
+/// parsed for minutes but falls back to its summary.
+#[test]
+fn a_feed_item_of_unclosed_block_tags_falls_back_to_its_summary() {
+    let content = "<aside>x ".repeat(30_000);
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>Wire</title>\
+         <item><title>Refinery outage</title><link>https://example.com/outage</link>\
+         <description>The refinery stopped two units after a power cut on Monday.</description>\
+         <content:encoded><![CDATA[{content}]]></content:encoded></item></channel></rss>"
+    );
+    let items = clean::feed::clean(feed.as_bytes(), Path::new("wire.rss")).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].body(),
+        "The refinery stopped two units after a power cut on Monday."
+    );
+}

@@ -197,6 +197,11 @@ fn lines_to_paragraphs(formatted: &str) -> Vec<String> {
 /// The visible text of an HTML fragment (a feed item's content), as
 /// paragraphs, with scripts and styles dropped and junk rules applied.
 pub fn fragment_paragraphs(html: &str) -> Vec<String> {
+    // A fragment that would keep too many elements open is not parsed (see
+    // [`MAX_OPEN_ELEMENTS`]); a feed item then falls back to its summary.
+    if check_nesting(html).is_err() {
+        return Vec::new();
+    }
     let doc = Document::fragment(html);
     doc.select("script, style, noscript, template").remove();
     rules::apply(&lines_to_paragraphs(&doc.formatted_text())).kept
