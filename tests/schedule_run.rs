@@ -20,6 +20,7 @@ use newsletter::schedule::{run_cycle_with, CycleReport, RunOptions, RunOutcome, 
 use newsletter::send::SendReport;
 
 mod common;
+use common::cli::{assert_success, run_cli};
 use common::sample::sample_project;
 
 fn at(s: &str) -> DateTime<FixedOffset> {
@@ -285,12 +286,10 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
         .contains(&format!("PID {}", std::process::id())));
 
     // Another process is refused the same way, naming this one.
-    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(&config.source_path)
-        .args(["run", "--at", "2026-11-24T07:00:30Z"])
-        .output()
-        .unwrap();
+    let out = run_cli(
+        &config.source_path,
+        &["run", "--at", "2026-11-24T07:00:30Z"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -451,20 +450,9 @@ fn emls(dir: &Path) -> usize {
 #[test]
 fn end_to_end_run_at_twice_within_a_slot_sends_once() {
     let dir = sample_project();
-    let run = |time: &str| {
-        Command::new(env!("CARGO_BIN_EXE_newsletter"))
-            .arg("--config")
-            .arg(dir.path().join("config.toml"))
-            .args(["run", "--at", time])
-            .output()
-            .unwrap()
-    };
+    let run = |time: &str| run_cli(&dir.path().join("config.toml"), &["run", "--at", time]);
     let first = run("2026-11-24T07:00:00Z");
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_success(&first);
     let sent = emls(dir.path());
     assert!(sent > 0, "the first run writes one .eml per subscriber");
     assert!(dir.path().join("dist/issues/001/email.html").is_file());
@@ -478,17 +466,11 @@ fn end_to_end_run_at_twice_within_a_slot_sends_once() {
 #[test]
 fn end_to_end_run_now_sends_the_issue_for_todays_date() {
     let dir = sample_project();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(dir.path().join("config.toml"))
-        .args(["run", "--now", "--at", "2026-11-25T15:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_cli(
+        &dir.path().join("config.toml"),
+        &["run", "--now", "--at", "2026-11-25T15:00:00Z"],
     );
+    assert_success(&out);
     assert!(emls(dir.path()) > 0);
     let ledger = Ledger::open(&dir.path().join("state/newsletter.sqlite")).unwrap();
     let runs = ledger.recent_runs(1).unwrap();

@@ -3,7 +3,8 @@
 //! overlap happen exactly once.
 
 use std::path::Path;
-use std::process::Command;
+mod common;
+use common::cli::{assert_success, run_cli};
 
 use chrono::{DateTime, FixedOffset};
 use newsletter::schedule::Schedule;
@@ -188,17 +189,11 @@ fn schedule_next_prints_rfc3339_with_offsets() {
         "[newsletter]\ntimezone = \"America/New_York\"\n[schedule]\ncron = \"0 7 * * TUE,THU\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .args(["--config"])
-        .arg(&config)
-        .args(["schedule", "--next", "3", "--from", "2026-10-28T00:00:00Z"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_cli(
+        &config,
+        &["schedule", "--next", "3", "--from", "2026-10-28T00:00:00Z"],
     );
+    assert_success(&out);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "2026-10-29T07:00:00-04:00\n2026-11-03T07:00:00-05:00\n2026-11-05T07:00:00-05:00\n"
@@ -210,12 +205,7 @@ fn a_bad_cron_exits_2_naming_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "[schedule]\ncron = \"0 7 * * TUESDAY\"\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(&config)
-        .args(["schedule", "--next", "1"])
-        .output()
-        .unwrap();
+    let out = run_cli(&config, &["schedule", "--next", "1"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&config.display().to_string()), "{err}");

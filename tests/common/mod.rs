@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod cli;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
