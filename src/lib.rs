@@ -9,6 +9,7 @@
 //! 5. [`send`]      deliver to subscribers over SMTP or into `outbox/`, recorded in the [`ledger`]
 //! 6. [`schedule`]  the Tuesday/Thursday slots, and `run`: summarize + build + send once per slot
 //! 7. [`preview`]   serve `dist/` locally, rebuild on change and reload the browser
+//! 8. [`audience`]  who receives the next issue: subscriber store, (un)subscribing, bounces
 //!
 //! [`config`] is read by all of them. Each stage reads files and writes files,
 //! so any one can be re-run or replaced by hand. The command-line interface
@@ -18,6 +19,7 @@ pub mod config;
 pub mod fsutil;
 pub mod problem;
 
+pub mod audience;
 pub mod build;
 pub mod clean;
 pub mod ingest;

@@ -21,6 +21,7 @@ const JUNK: &[&str] = &[
 ];
 
 #[test]
+#[ignore = "needs the shared evaluation data beside the checkout (../shared or NEWSLETTER_SHARED)"]
 fn seed_fixture_keeps_every_news_paragraph_and_no_junk() {
     let path = shared().join("fixtures/000_db5a6231c38fe282.txt");
     let raw = std::fs::read_to_string(&path)

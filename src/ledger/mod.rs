@@ -18,6 +18,8 @@ use thiserror::Error;
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod deliveries;
+mod subscribers;
+pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
 pub mod lock;
 pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
 pub use lock::{LockError, StateLock};
@@ -103,6 +105,7 @@ impl Ledger {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
