@@ -19,9 +19,8 @@ use sha2::{Digest, Sha256};
 
 use crate::build::IssueManifest;
 use crate::config::Config;
-use crate::render::personalize::Values;
-
 use crate::problem::Problem;
+use crate::render::personalize::Values;
 
 use super::SendError;
 
