@@ -1,0 +1,421 @@
+//! The intro and the Data Drill data belong to one issue. Which ones an
+//! issue gets is decided here, against what the ledger says earlier issues
+//! carried, so an unattended Tuesday/Thursday job never sends Tuesday's
+//! intro or chart again on Thursday.
+//!
+//! Forms an editor can use:
+//! - dated: `content/intro/<date>.md` (or `content/intro.md` whose front
+//!   matter says `date = <date>`), `content/data/<date>.csv` or
+//!   `<date>-<name>.csv`. A dated file belongs to the issue of that date, or
+//!   to the first issue after it, so Thursday's can be written on Tuesday.
+//! - undated: `content/intro.md`, any other CSV in `content/data/`: used by
+//!   the next issue that has none dated, once.
+//!
+//! For issue N the order is: a dated file in N's window (after the previous
+//! issue's date, up to N's), newest first; then what N itself carried when
+//! it was built before (kept in the ledger, so a rebuild is stable even
+//! after the files were replaced); then an undated file no other issue has
+//! carried. Content is known by digest, so a copy under a new name is still
+//! a repeat.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::ledger::{EditorialKind, EditorialRecord, Ledger, LedgerError};
+use crate::problem::Problem;
+use crate::render::chart::{self, ChartData};
+
+/// What the issue opens with and charts.
+#[derive(Debug, Clone)]
+pub(super) struct Editorial {
+    /// The editor's intro (Markdown), or None: the opening is generated.
+    pub intro: Option<Chosen>,
+    pub data: Option<ChosenData>,
+}
+
+/// An editor's file chosen for the issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Chosen {
+    /// The file, relative to the project folder.
+    pub source: String,
+    pub digest: String,
+    /// The intro's Markdown (front matter removed) or the CSV text.
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct ChosenData {
+    pub file: Chosen,
+    pub chart: ChartData,
+}
+
+/// A file that could serve an issue.
+#[derive(Debug, Clone)]
+struct Candidate {
+    source: String,
+    date: Option<NaiveDate>,
+    digest: String,
+    body: String,
+}
+
+/// The folder of dated intros: `content/intro.md` gives `content/intro/`.
+pub(super) fn intro_dir(config: &Config) -> PathBuf {
+    config.content.intro.with_extension("")
+}
+
+/// Chooses the intro and data for issue `number` of `date`; `previous` is
+/// the date of the issue before it (the start of its window).
+pub(super) fn choose(
+    config: &Config,
+    ledger: &Ledger,
+    number: u32,
+    date: NaiveDate,
+    previous: Option<NaiveDate>,
+    problems: &mut Vec<Problem>,
+) -> Result<Editorial, LedgerError> {
+    let intros = intro_candidates(config, problems);
+    let intro = pick(
+        ledger,
+        EditorialKind::Intro,
+        number,
+        date,
+        previous,
+        &intros,
+        problems,
+    )?;
+    let data_files = data_candidates(config, problems);
+    let mut data = None;
+    if let Some(file) = pick(
+        ledger,
+        EditorialKind::Data,
+        number,
+        date,
+        previous,
+        &data_files,
+        problems,
+    )? {
+        let path = config.root.join(&file.source);
+        if let Some(chart) = chart::parse_csv(&path, &file.body, problems) {
+            data = Some(ChosenData { file, chart });
+        }
+    }
+    if intro.is_none() {
+        problems.push(Problem::warning(
+            relative(config, &config.content.intro),
+            None,
+            format!(
+                "no intro written for this issue ({date}); it opens with a short summary of its stories instead (write {} to give it one)",
+                relative(config, &intro_dir(config).join(format!("{date}.md")))
+            ),
+        ));
+    }
+    Ok(Editorial { intro, data })
+}
+
+/// Records what issue `number` carried; `generated` is the opening it got
+/// when no intro was written for it.
+pub(super) fn record(
+    ledger: &Ledger,
+    number: u32,
+    editorial: &Editorial,
+    generated: &str,
+) -> Result<(), LedgerError> {
+    let intro = match &editorial.intro {
+        Some(file) => record_of(number, EditorialKind::Intro, false, file),
+        None => EditorialRecord {
+            issue: number,
+            kind: EditorialKind::Intro,
+            generated: true,
+            source: String::new(),
+            digest: text_digest(generated),
+            body: generated.to_string(),
+        },
+    };
+    ledger.record_editorial(&intro)?;
+    if let Some(data) = &editorial.data {
+        ledger.record_editorial(&record_of(number, EditorialKind::Data, false, &data.file))?;
+    }
+    Ok(())
+}
+
+fn record_of(number: u32, kind: EditorialKind, generated: bool, file: &Chosen) -> EditorialRecord {
+    EditorialRecord {
+        issue: number,
+        kind,
+        generated,
+        source: file.source.clone(),
+        digest: file.digest.clone(),
+        body: file.body.clone(),
+    }
+}
+
+/// The choice for one kind, in the order the module comment gives.
+fn pick(
+    ledger: &Ledger,
+    kind: EditorialKind,
+    number: u32,
+    date: NaiveDate,
+    previous: Option<NaiveDate>,
+    candidates: &[Candidate],
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Chosen>, LedgerError> {
+    let what = match kind {
+        EditorialKind::Intro => "intro",
+        EditorialKind::Data => "Data Drill data",
+    };
+    let in_window = |d: NaiveDate| d <= date && previous.is_none_or(|p| d > p);
+    let mut dated: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.date.is_some_and(in_window))
+        .collect();
+    // Newest date first; on the same date the last file name.
+    dated.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source)));
+    for candidate in dated {
+        match ledger.editorial_carrier(kind, &candidate.digest, number)? {
+            None => return Ok(Some(chosen(candidate))),
+            Some(other) => problems.push(Problem::warning(
+                &candidate.source,
+                None,
+                format!("the same {what} went out in issue {other}; not used again"),
+            )),
+        }
+    }
+    if let Some(own) = ledger.editorial_for(number, kind)? {
+        if !own.generated {
+            return Ok(Some(Chosen {
+                source: own.source,
+                digest: own.digest,
+                body: own.body,
+            }));
+        }
+    }
+    let mut undated: Vec<&Candidate> = candidates.iter().filter(|c| c.date.is_none()).collect();
+    undated.sort_by(|a, b| b.source.cmp(&a.source));
+    for candidate in undated {
+        match ledger.editorial_carrier(kind, &candidate.digest, number)? {
+            None => return Ok(Some(chosen(candidate))),
+            Some(other) => problems.push(Problem::warning(
+                &candidate.source,
+                None,
+                format!(
+                    "this {what} went out in issue {other} and is not repeated; replace it, or add a dated one for {date}"
+                ),
+            )),
+        }
+    }
+    Ok(None)
+}
+
+fn chosen(candidate: &Candidate) -> Chosen {
+    Chosen {
+        source: candidate.source.clone(),
+        digest: candidate.digest.clone(),
+        body: candidate.body.clone(),
+    }
+}
+
+/// `content/intro.md` and every `content/intro/*.md`, with their dates.
+fn intro_candidates(config: &Config, problems: &mut Vec<Problem>) -> Vec<Candidate> {
+    let mut files = vec![(config.content.intro.clone(), false)];
+    if let Ok(entries) = std::fs::read_dir(intro_dir(config)) {
+        let mut dated: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("md")))
+            .collect();
+        dated.sort();
+        files.extend(dated.into_iter().map(|p| (p, true)));
+    }
+    let mut out = Vec::new();
+    for (path, in_folder) in files {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                problems.push(Problem::skipped(
+                    &path,
+                    None,
+                    format!("cannot read the intro: {e}"),
+                ));
+                continue;
+            }
+        };
+        let (front_date, body) = match split_front_matter(&text) {
+            Ok(parts) => parts,
+            Err((line, message)) => {
+                problems.push(Problem::skipped(&path, Some(line), message));
+                continue;
+            }
+        };
+        if body.trim().is_empty() {
+            continue;
+        }
+        let date = front_date.or_else(|| name_date(&path));
+        if in_folder && date.is_none() {
+            problems.push(Problem::skipped(
+                &path,
+                None,
+                "a dated intro needs the issue date as its name (2026-11-26.md) or `date = 2026-11-26` in front matter",
+            ));
+            continue;
+        }
+        out.push(Candidate {
+            source: relative(config, &path),
+            date,
+            digest: text_digest(body),
+            body: body.to_string(),
+        });
+    }
+    out
+}
+
+/// Every CSV in `content/data/` that parses, dated by a name that starts
+/// with the date.
+fn data_candidates(config: &Config, problems: &mut Vec<Problem>) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for path in chart::csv_files(&config.content.data) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                problems.push(Problem::skipped(&path, None, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        // Rows that do not parse are reported when the file is used.
+        let mut why = Vec::new();
+        let Some(data) = chart::parse_csv(&path, &text, &mut why) else {
+            problems.extend(why);
+            continue;
+        };
+        out.push(Candidate {
+            source: relative(config, &path),
+            date: name_date(&path),
+            digest: data.digest(),
+            body: text,
+        });
+    }
+    out
+}
+
+/// The date a file name starts with: `2026-11-26.md`, `2026-11-26-brent.csv`.
+fn name_date(path: &Path) -> Option<NaiveDate> {
+    let name = path.file_name()?.to_str()?;
+    let head = name.get(..10)?;
+    let rest = &name[10..];
+    if !(rest.is_empty() || rest.starts_with(['.', '-', '_'])) {
+        return None;
+    }
+    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+}
+
+/// Splits optional `+++` (TOML) or `---` (YAML) front matter from an intro;
+/// returns its `date`, if any, and the body. An unreadable date is an error
+/// with its 1-based line.
+fn split_front_matter(text: &str) -> Result<(Option<NaiveDate>, &str), (usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or("").trim_end();
+    if first != "+++" && first != "---" {
+        return Ok((None, text));
+    }
+    let mut offset = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut date = None;
+    for (i, line) in text[offset..].split_inclusive('\n').enumerate() {
+        offset += line.len();
+        let trimmed = line.trim();
+        if trimmed == first {
+            return Ok((date, &text[offset..]));
+        }
+        let Some((key, value)) = trimmed.split_once(['=', ':']) else {
+            continue;
+        };
+        if key.trim() != "date" {
+            continue;
+        }
+        let value = value.trim().trim_matches(['"', '\'']);
+        let day = value.get(..10).unwrap_or(value);
+        match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(d) => date = Some(d),
+            Err(_) => return Err((
+                i + 2,
+                format!(
+                    "date {value:?} is not an issue date like 2026-11-26; the intro is not used"
+                ),
+            )),
+        }
+    }
+    Err((
+        1,
+        format!("the front matter opened with {first} is never closed; the intro is not used"),
+    ))
+}
+
+/// SHA-256 (hex) of the text with its whitespace folded, so re-wrapping an
+/// old intro does not make it new.
+pub(super) fn text_digest(text: &str) -> String {
+    let folded: Vec<&str> = text.split_whitespace().collect();
+    hex::encode(Sha256::digest(folded.join(" ").as_bytes()))
+}
+
+/// `path` relative to the project folder, with `/` separators.
+pub(super) fn relative(config: &Config, path: &Path) -> String {
+    let rel = path.strip_prefix(&config.root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn dates_come_from_the_start_of_a_file_name() {
+        assert_eq!(
+            name_date(Path::new("content/intro/2026-11-26.md")),
+            Some(d("2026-11-26"))
+        );
+        assert_eq!(
+            name_date(Path::new("data/2026-11-26-brent.csv")),
+            Some(d("2026-11-26"))
+        );
+        assert_eq!(name_date(Path::new("data/brent.csv")), None);
+        assert_eq!(name_date(Path::new("data/2026-11-261.csv")), None);
+        assert_eq!(name_date(Path::new("data/2026-13-01.csv")), None);
+    }
+
+    #[test]
+    fn front_matter_names_the_issue_date_in_toml_or_yaml() {
+        let (date, body) = split_front_matter("+++\ndate = 2026-11-26\n+++\nHello.\n").unwrap();
+        assert_eq!(date, Some(d("2026-11-26")));
+        assert_eq!(body, "Hello.\n");
+        let (date, body) =
+            split_front_matter("---\ntitle: x\ndate: \"2026-11-26\"\n---\n\nHi\n").unwrap();
+        assert_eq!(date, Some(d("2026-11-26")));
+        assert_eq!(body, "\nHi\n");
+        let (date, body) = split_front_matter("Just text --- here\n").unwrap();
+        assert_eq!((date, body), (None, "Just text --- here\n"));
+        let err = split_front_matter("+++\nname = 1\ndate = \"thursday\"\n+++\nx").unwrap_err();
+        assert_eq!(err.0, 3, "{err:?}");
+        assert!(err.1.contains("2026-11-26"), "{err:?}");
+        assert!(split_front_matter("+++\ndate = 2026-11-26\nHello").is_err());
+    }
+
+    #[test]
+    fn rewrapping_an_intro_keeps_its_digest() {
+        assert_eq!(
+            text_digest("Winter came early.\nMarkets noticed.\n"),
+            text_digest("Winter came early. Markets\n  noticed.")
+        );
+        assert_ne!(
+            text_digest("Winter came early."),
+            text_digest("Winter came late.")
+        );
+    }
+}
