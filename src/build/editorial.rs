@@ -61,6 +61,44 @@ struct Candidate {
     body: String,
 }
 
+/// What the issue of a date would open with and chart if it were built
+/// now, for `check`: nothing is built and the ledger is not written.
+#[derive(Debug, Clone)]
+pub struct EditorialPlan {
+    pub number: u32,
+    pub date: NaiveDate,
+    /// The intro file it would use; None: no intro written for this issue.
+    pub intro: Option<String>,
+    /// The data file it would chart; None: key figures only, or no Data Drill.
+    pub data: Option<String>,
+    /// Where to write an intro for it.
+    pub dated_intro: String,
+    pub problems: Vec<Problem>,
+}
+
+/// Plans the issue of `date` against the ledger (an empty one when none
+/// exists yet, so `check` creates no files).
+pub fn plan(config: &Config, date: NaiveDate) -> Result<EditorialPlan, LedgerError> {
+    let path = config.ledger_path();
+    let ledger = if path.exists() {
+        Ledger::open(&path)?
+    } else {
+        Ledger::open(Path::new(":memory:"))?
+    };
+    let number = ledger.peek_issue_number(date)?;
+    let previous = ledger.previous_issue_date(date)?;
+    let mut problems = Vec::new();
+    let chosen = choose(config, &ledger, number, date, previous, &mut problems)?;
+    Ok(EditorialPlan {
+        number,
+        date,
+        intro: chosen.intro.map(|c| c.source),
+        data: chosen.data.map(|d| d.file.source),
+        dated_intro: relative(config, &intro_dir(config).join(format!("{date}.md"))),
+        problems,
+    })
+}
+
 /// The folder of dated intros: `content/intro.md` gives `content/intro/`.
 pub(super) fn intro_dir(config: &Config) -> PathBuf {
     config.content.intro.with_extension("")
@@ -102,17 +140,19 @@ pub(super) fn choose(
             data = Some(ChosenData { file, chart });
         }
     }
-    if intro.is_none() {
-        problems.push(Problem::warning(
-            relative(config, &config.content.intro),
-            None,
-            format!(
-                "no intro written for this issue ({date}); it opens with a short summary of its stories instead (write {} to give it one)",
-                relative(config, &intro_dir(config).join(format!("{date}.md")))
-            ),
-        ));
-    }
     Ok(Editorial { intro, data })
+}
+
+/// The warning for an issue that has no intro written for it.
+pub(super) fn no_intro(config: &Config, date: NaiveDate) -> Problem {
+    Problem::warning(
+        relative(config, &config.content.intro),
+        None,
+        format!(
+            "no intro written for this issue ({date}); it opens with a short summary of its stories instead (write {} to give it one)",
+            relative(config, &intro_dir(config).join(format!("{date}.md")))
+        ),
+    )
 }
 
 /// Records what issue `number` carried; `generated` is the opening it got
@@ -337,12 +377,14 @@ fn split_front_matter(text: &str) -> Result<(Option<NaiveDate>, &str), (usize, S
         let day = value.get(..10).unwrap_or(value);
         match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             Ok(d) => date = Some(d),
-            Err(_) => return Err((
-                i + 2,
-                format!(
+            Err(_) => {
+                return Err((
+                    i + 2,
+                    format!(
                     "date {value:?} is not an issue date like 2026-11-26; the intro is not used"
                 ),
-            )),
+                ))
+            }
         }
     }
     Err((

@@ -31,6 +31,7 @@ use crate::summarize::{self, SummaryDoc};
 
 use content::{ChartCtx, IssueContent, NewsletterCtx, CHART_CID, CHART_FILE};
 
+pub use editorial::{plan, EditorialPlan};
 pub use lint::{encoded_size, lint, LintFinding, MAX_HTML_BYTES};
 
 #[derive(Debug, Error)]
@@ -207,6 +208,9 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
     let editorial = editorial::choose(config, &ledger, number, date, previous, &mut problems)?;
+    if editorial.intro.is_none() {
+        problems.push(editorial::no_intro(config, date));
+    }
     let intro_md = editorial.intro.as_ref().map(|i| i.body.as_str());
     let mut content = IssueContent::new(config, date, number, &stories, tz, intro_md);
     let mut inline_images = Vec::new();

@@ -45,6 +45,9 @@ pub struct IssueView {
     pub subject: String,
     /// The issue's folder relative to the site root, with `/`: `issues/001`.
     pub rel_dir: String,
+    /// Set when no intro was written for the issue (its opening is
+    /// generated), so the editor sees it before the issue goes out.
+    pub no_intro: bool,
 }
 
 /// What a rebuild produced: the folder to serve and the issue in it.
@@ -294,6 +297,8 @@ impl PreviewServer {
             content,
             config.content.data.clone(),
             config.content.intro.clone(),
+            // Dated intros: content/intro/<date>.md.
+            config.content.intro.with_extension(""),
             config.paths.templates.clone(),
             config_path.to_path_buf(),
         ];
@@ -445,6 +450,7 @@ fn build_site(config_path: &Path, changes: &Changes) -> Result<Site, String> {
             number: built.number,
             subject: built.subject,
             rel_dir,
+            no_intro: built.intro_generated,
         }),
     })
 }
