@@ -14,8 +14,8 @@
 //! For issue N the order is: a dated file in N's window (after the previous
 //! issue's date, up to N's), newest first; then what N itself carried when
 //! it was built before (kept in the ledger, so a rebuild is stable even
-//! after the files were replaced); then an undated file no other issue has
-//! carried. Content is known by digest, so a copy under a new name is still
+//! after the file was rewritten for a later issue; deleting the file takes
+//! it out); then an undated file no other issue has carried. Content is known by digest, so a copy under a new name is still
 //! a repeat.
 
 use std::path::{Path, PathBuf};
@@ -116,6 +116,7 @@ pub(super) fn choose(
 ) -> Result<Editorial, LedgerError> {
     let intros = intro_candidates(config, problems);
     let intro = pick(
+        &config.root,
         ledger,
         EditorialKind::Intro,
         number,
@@ -127,6 +128,7 @@ pub(super) fn choose(
     let data_files = data_candidates(config, problems);
     let mut data = None;
     if let Some(file) = pick(
+        &config.root,
         ledger,
         EditorialKind::Data,
         number,
@@ -193,7 +195,9 @@ fn record_of(number: u32, kind: EditorialKind, generated: bool, file: &Chosen) -
 }
 
 /// The choice for one kind, in the order the module comment gives.
+#[allow(clippy::too_many_arguments)]
 fn pick(
+    root: &Path,
     ledger: &Ledger,
     kind: EditorialKind,
     number: u32,
@@ -223,8 +227,10 @@ fn pick(
             )),
         }
     }
+    // The issue's own earlier choice, while its file is still there (an
+    // editor who deletes the file takes it out of the issue).
     if let Some(own) = ledger.editorial_for(number, kind)? {
-        if !own.generated {
+        if !own.generated && root.join(&own.source).exists() {
             return Ok(Some(Chosen {
                 source: own.source,
                 digest: own.digest,
