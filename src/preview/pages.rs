@@ -190,6 +190,21 @@ mod tests {
     }
 
     #[test]
+    fn the_front_page_says_when_no_intro_was_written() {
+        let mut issue = IssueView {
+            number: 2,
+            subject: "Gas <b>up</b>".into(),
+            rel_dir: "issues/002".into(),
+            no_intro: true,
+        };
+        let page = front(Some(&issue), 1);
+        assert!(page.contains("No intro written for this issue."), "{page}");
+        assert!(page.contains("Gas &lt;b&gt;up&lt;/b&gt;"));
+        issue.no_intro = false;
+        assert!(!front(Some(&issue), 1).contains("No intro written"));
+    }
+
+    #[test]
     fn error_text_is_escaped() {
         let page = build_error("templates/email.html:3: <script>alert(1)</script>", None, 2);
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
