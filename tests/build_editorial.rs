@@ -5,13 +5,11 @@
 mod build_support;
 mod common;
 
-use std::io::{BufRead, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use build_support::{date, texts, Project};
 use common::cli::{assert_success, run_cli};
+use common::preview::{get, spawn_preview};
 use common::sample::{files_with_extension, sample_project};
 use newsletter::build::{self, IssueManifest};
 
@@ -27,6 +25,19 @@ The field, which supplies about 24mn cubic metres a day to the UK and Germany, w
 \"We found the fault quickly, but the part had to come from Stavanger,\" a spokesperson said.
 Dutch TTF front-month prices fell 3.1 per cent to 44.20 euros per megawatt hour after the news.
 ";
+
+/// Issue 2 (26 November), with one story published after issue 1.
+fn next_issue(p: &Project) -> build::BuiltIssue {
+    p.summary(
+        "2026-11-25-grid.md",
+        "Grid operator doubles its winter reserve",
+        Some("Grid Notes"),
+        None,
+        Some("2026-11-25T08:00:00Z"),
+        "The system operator said it would hold twice as much reserve this winter.",
+    );
+    p.build("2026-11-26")
+}
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
@@ -156,15 +167,7 @@ fn a_rebuild_keeps_its_own_intro_and_chart_after_the_files_change() {
         assert!(now == *old, "{file} changed on rebuild");
     }
 
-    p.summary(
-        "2026-11-25-grid.md",
-        "Grid operator doubles its winter reserve",
-        Some("Grid Notes"),
-        None,
-        Some("2026-11-25T08:00:00Z"),
-        "The system operator said it would hold twice as much reserve this winter.",
-    );
-    let two = p.build("2026-11-26");
+    let two = next_issue(&p);
     assert!(!two.intro_generated);
     let html = p.read("dist/issues/002/email.html");
     assert!(html.contains("Thursday's words."), "{html}");
@@ -216,15 +219,7 @@ fn dated_intros_and_data_wait_for_their_issue() {
         .read("dist/issues/001/email.html")
         .contains("Undated words."));
 
-    p.summary(
-        "2026-11-25-grid.md",
-        "Grid operator doubles its winter reserve",
-        None,
-        None,
-        Some("2026-11-25T08:00:00Z"),
-        "The system operator said it would hold twice as much reserve this winter.",
-    );
-    let two = p.build("2026-11-26");
+    let two = next_issue(&p);
     let m2 = IssueManifest::load(&two.dir).unwrap();
     assert_eq!(
         m2.intro.source.as_deref(),
@@ -289,15 +284,7 @@ fn a_copy_of_a_used_chart_under_a_new_name_is_not_charted_again() {
         "day,Brent\r\n\"1 Nov\",70.0\r\n2 Nov,72\r\n",
     )
     .unwrap();
-    p.summary(
-        "2026-11-25-grid.md",
-        "Grid operator doubles its winter reserve",
-        None,
-        None,
-        Some("2026-11-25T08:00:00Z"),
-        "The system operator said it would hold twice as much reserve this winter.",
-    );
-    let two = p.build("2026-11-26");
+    let two = next_issue(&p);
     assert!(IssueManifest::load(&two.dir).unwrap().data.is_none());
     assert!(!two.dir.join("chart.png").exists());
     let warned = two
@@ -357,37 +344,14 @@ fn the_generated_opening_escapes_what_comes_from_articles() {
     assert_eq!(p.read("dist/issues/001/email.html"), html);
 }
 
-/// GET over HTTP/1.0: the body.
-fn get(base: &str, target: &str) -> String {
-    let host = base.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(host).unwrap();
-    write!(stream, "GET {target} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    let _ = stream.read_to_string(&mut raw);
-    raw.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default()
-}
-
 #[test]
 fn the_preview_says_when_no_intro_was_written_for_the_coming_issue() {
     let dir = sample_project();
     let config = dir.path().join("config.toml");
     assert_success(&run_cli(&config, &["run", "--at", "2026-11-24T07:00:00Z"]));
     // The coming issue (the next slot from now) has only the intro issue 1 carried.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(&config)
-        .args(["preview", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let front = get(url.trim(), "/");
+    let (mut child, url) = spawn_preview(&config);
+    let (_, front) = get(&url, "/");
     let _ = child.kill();
     let _ = child.wait();
     assert!(

@@ -114,29 +114,18 @@ pub(super) fn choose(
     previous: Option<NaiveDate>,
     problems: &mut Vec<Problem>,
 ) -> Result<Editorial, LedgerError> {
-    let intros = intro_candidates(config, problems);
-    let intro = pick(
-        &config.root,
+    let slot = Slot {
+        root: &config.root,
         ledger,
-        EditorialKind::Intro,
         number,
         date,
         previous,
-        &intros,
-        problems,
-    )?;
+    };
+    let intros = intro_candidates(config, problems);
+    let intro = pick(&slot, EditorialKind::Intro, &intros, problems)?;
     let data_files = data_candidates(config, problems);
     let mut data = None;
-    if let Some(file) = pick(
-        &config.root,
-        ledger,
-        EditorialKind::Data,
-        number,
-        date,
-        previous,
-        &data_files,
-        problems,
-    )? {
+    if let Some(file) = pick(&slot, EditorialKind::Data, &data_files, problems)? {
         let path = config.root.join(&file.source);
         if let Some(chart) = chart::parse_csv(&path, &file.body, problems) {
             data = Some(ChosenData { file, chart });
@@ -194,43 +183,36 @@ fn record_of(number: u32, kind: EditorialKind, generated: bool, file: &Chosen) -
     }
 }
 
-/// The choice for one kind, in the order the module comment gives.
-#[allow(clippy::too_many_arguments)]
-fn pick(
-    root: &Path,
-    ledger: &Ledger,
-    kind: EditorialKind,
+/// The issue being chosen for, and where to look things up.
+struct Slot<'a> {
+    root: &'a Path,
+    ledger: &'a Ledger,
     number: u32,
     date: NaiveDate,
     previous: Option<NaiveDate>,
+}
+
+/// The choice for one kind, in the order the module comment gives.
+fn pick(
+    slot: &Slot<'_>,
+    kind: EditorialKind,
     candidates: &[Candidate],
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Chosen>, LedgerError> {
-    let what = match kind {
-        EditorialKind::Intro => "intro",
-        EditorialKind::Data => "Data Drill data",
-    };
-    let in_window = |d: NaiveDate| d <= date && previous.is_none_or(|p| d > p);
+    let in_window = |d: NaiveDate| d <= slot.date && slot.previous.is_none_or(|p| d > p);
     let mut dated: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.date.is_some_and(in_window))
         .collect();
     // Newest date first; on the same date the last file name.
     dated.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source)));
-    for candidate in dated {
-        match ledger.editorial_carrier(kind, &candidate.digest, number)? {
-            None => return Ok(Some(chosen(candidate))),
-            Some(other) => problems.push(Problem::warning(
-                &candidate.source,
-                None,
-                format!("the same {what} went out in issue {other}; not used again"),
-            )),
-        }
+    if let Some(found) = first_fresh(slot, kind, &dated, "; not used again", problems)? {
+        return Ok(Some(found));
     }
     // The issue's own earlier choice, while its file is still there (an
     // editor who deletes the file takes it out of the issue).
-    if let Some(own) = ledger.editorial_for(number, kind)? {
-        if !own.generated && root.join(&own.source).exists() {
+    if let Some(own) = slot.ledger.editorial_for(slot.number, kind)? {
+        if !own.generated && slot.root.join(&own.source).exists() {
             return Ok(Some(Chosen {
                 source: own.source,
                 digest: own.digest,
@@ -240,15 +222,36 @@ fn pick(
     }
     let mut undated: Vec<&Candidate> = candidates.iter().filter(|c| c.date.is_none()).collect();
     undated.sort_by(|a, b| b.source.cmp(&a.source));
-    for candidate in undated {
-        match ledger.editorial_carrier(kind, &candidate.digest, number)? {
+    let hint = format!(
+        " and is not repeated; replace it, or add a dated one for {}",
+        slot.date
+    );
+    first_fresh(slot, kind, &undated, &hint, problems)
+}
+
+/// The first candidate no other issue carried; each one skipped is a
+/// warning naming the issue that carried it.
+fn first_fresh(
+    slot: &Slot<'_>,
+    kind: EditorialKind,
+    candidates: &[&Candidate],
+    hint: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Chosen>, LedgerError> {
+    let what = match kind {
+        EditorialKind::Intro => "intro",
+        EditorialKind::Data => "Data Drill data",
+    };
+    for candidate in candidates {
+        match slot
+            .ledger
+            .editorial_carrier(kind, &candidate.digest, slot.number)?
+        {
             None => return Ok(Some(chosen(candidate))),
             Some(other) => problems.push(Problem::warning(
                 &candidate.source,
                 None,
-                format!(
-                    "this {what} went out in issue {other} and is not repeated; replace it, or add a dated one for {date}"
-                ),
+                format!("this {what} went out in issue {other}{hint}"),
             )),
         }
     }
