@@ -134,7 +134,7 @@ fn two_slots_in_a_row_the_second_issue_carries_neither_intro_nor_chart_of_the_fi
 }
 
 #[test]
-fn a_rebuild_keeps_its_own_intro_and_chart_after_the_files_change() {
+fn a_rebuild_of_a_sent_issue_keeps_its_intro_and_chart_after_the_files_change() {
     let p = Project::new();
     p.sample();
     std::fs::write(
@@ -146,6 +146,7 @@ fn a_rebuild_keeps_its_own_intro_and_chart_after_the_files_change() {
     let brent = p.path().join("content/data/brent.csv");
     std::fs::write(&brent, "day,Brent\n1 Nov,70\n2 Nov,72\n3 Nov,71\n").unwrap();
     p.build("2026-11-24");
+    send_to_the_list(&p, 1);
     let files = [
         "email.html",
         "email.txt",
@@ -184,6 +185,49 @@ fn a_rebuild_keeps_its_own_intro_and_chart_after_the_files_change() {
     let again = p.read("dist/issues/002/email.html");
     p.build("2026-11-26");
     assert_eq!(p.read("dist/issues/002/email.html"), again);
+}
+
+#[test]
+fn before_it_goes_out_a_rebuild_follows_the_editors_changes() {
+    let p = Project::new();
+    p.sample();
+    std::fs::write(p.path().join("content/intro.md"), "Good mornnig.").unwrap();
+    std::fs::create_dir_all(p.path().join("content/data")).unwrap();
+    let brent = p.path().join("content/data/brent.csv");
+    std::fs::write(&brent, "day,Brent\n1 Nov,70\n2 Nov,72\n").unwrap();
+    p.build("2026-11-24");
+    // A typo fixed, the chart taken out: the rebuild shows both.
+    std::fs::write(p.path().join("content/intro.md"), "Good morning.").unwrap();
+    std::fs::remove_file(&brent).unwrap();
+    let again = p.build("2026-11-24");
+    let html = p.read("dist/issues/001/email.html");
+    assert!(html.contains("Good morning.") && !html.contains("mornnig"));
+    assert!(!again.dir.join("chart.png").exists());
+    assert!(IssueManifest::load(&again.dir).unwrap().data.is_none());
+    // Issue 1 goes out with the fix; issue 2 does not repeat it.
+    send_to_the_list(&p, 1);
+    let two = next_issue(&p);
+    assert!(two.intro_generated);
+    assert!(!p
+        .read("dist/issues/002/email.html")
+        .contains("Good morning."));
+}
+
+/// Sends issue `number` to the subscriber list through the file transport.
+fn send_to_the_list(p: &Project, number: u32) {
+    let report = newsletter::send::send_issue(
+        &p.config(),
+        &newsletter::send::SendOptions {
+            issue: newsletter::send::IssueSelector::Number(number),
+            to: Vec::new(),
+            smtp_url: None,
+            dry_run: false,
+            resend_ambiguous: false,
+            progress: false,
+        },
+    )
+    .unwrap();
+    assert!(report.sent > 0, "{report:?}");
 }
 
 #[test]

@@ -11,12 +11,14 @@
 //! - undated: `content/intro.md`, any other CSV in `content/data/`: used by
 //!   the next issue that has none dated, once.
 //!
-//! For issue N the order is: a dated file in N's window (after the previous
-//! issue's date, up to N's), newest first; then what N itself carried when
-//! it was built before (kept in the ledger, so a rebuild is stable even
-//! after the file was rewritten for a later issue; deleting the file takes
-//! it out); then an undated file no other issue has carried. Content is known by digest, so a copy under a new name is still
-//! a repeat.
+//! An issue that has gone out (a delivery sent or in flight) keeps exactly
+//! what it was sent with, kept in the ledger with its text, so a rebuild
+//! (a resumed send, the archive) matches the mail even after the files were
+//! rewritten for a later issue. Before that, the files decide, so an editor
+//! who fixes a typo and rebuilds sees the fix: a dated file in the issue's
+//! window (after the previous issue's date, up to its own), newest first;
+//! then an undated file no other issue has carried. Content is known by
+//! digest, so a copy under a new name is still a repeat.
 
 use std::path::{Path, PathBuf};
 
@@ -114,8 +116,10 @@ pub(super) fn choose(
     previous: Option<NaiveDate>,
     problems: &mut Vec<Problem>,
 ) -> Result<Editorial, LedgerError> {
+    if let Some(sent) = as_sent(config, ledger, number, problems)? {
+        return Ok(sent);
+    }
     let slot = Slot {
-        root: &config.root,
         ledger,
         number,
         date,
@@ -132,6 +136,38 @@ pub(super) fn choose(
         }
     }
     Ok(Editorial { intro, data })
+}
+
+/// What issue `number` was sent with, when it has gone out and was built
+/// with a record of it (issues built before the record existed have none).
+fn as_sent(
+    config: &Config,
+    ledger: &Ledger,
+    number: u32,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Editorial>, LedgerError> {
+    let counts = ledger.delivery_counts(number, None)?;
+    if counts.sent + counts.sending == 0 {
+        return Ok(None);
+    }
+    let Some(intro) = ledger.editorial_for(number, EditorialKind::Intro)? else {
+        return Ok(None);
+    };
+    let from_record = |r: EditorialRecord| Chosen {
+        source: r.source,
+        digest: r.digest,
+        body: r.body,
+    };
+    let intro = (!intro.generated).then(|| from_record(intro));
+    let mut data = None;
+    if let Some(record) = ledger.editorial_for(number, EditorialKind::Data)? {
+        let file = from_record(record);
+        let path = config.root.join(&file.source);
+        if let Some(chart) = chart::parse_csv(&path, &file.body, problems) {
+            data = Some(ChosenData { file, chart });
+        }
+    }
+    Ok(Some(Editorial { intro, data }))
 }
 
 /// The warning for an issue that has no intro written for it.
@@ -185,14 +221,13 @@ fn record_of(number: u32, kind: EditorialKind, generated: bool, file: &Chosen) -
 
 /// The issue being chosen for, and where to look things up.
 struct Slot<'a> {
-    root: &'a Path,
     ledger: &'a Ledger,
     number: u32,
     date: NaiveDate,
     previous: Option<NaiveDate>,
 }
 
-/// The choice for one kind, in the order the module comment gives.
+/// The choice for one kind from the files, in the order the module comment gives.
 fn pick(
     slot: &Slot<'_>,
     kind: EditorialKind,
@@ -208,17 +243,6 @@ fn pick(
     dated.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.source.cmp(&a.source)));
     if let Some(found) = first_fresh(slot, kind, &dated, "; not used again", problems)? {
         return Ok(Some(found));
-    }
-    // The issue's own earlier choice, while its file is still there (an
-    // editor who deletes the file takes it out of the issue).
-    if let Some(own) = slot.ledger.editorial_for(slot.number, kind)? {
-        if !own.generated && slot.root.join(&own.source).exists() {
-            return Ok(Some(Chosen {
-                source: own.source,
-                digest: own.digest,
-                body: own.body,
-            }));
-        }
     }
     let mut undated: Vec<&Candidate> = candidates.iter().filter(|c| c.date.is_none()).collect();
     undated.sort_by(|a, b| b.source.cmp(&a.source));
