@@ -404,3 +404,46 @@ fn the_preview_says_when_no_intro_was_written_for_the_coming_issue() {
     );
     assert!(front.contains("Issue 2"), "{front}");
 }
+
+#[test]
+fn an_issue_built_before_the_ledger_kept_records_still_counts_as_carrying_its_intro_and_chart() {
+    let p = Project::new();
+    p.sample();
+    std::fs::write(p.path().join("content/intro.md"), "Old-version words.").unwrap();
+    std::fs::create_dir_all(p.path().join("content/data")).unwrap();
+    std::fs::write(
+        p.path().join("content/data/brent.csv"),
+        "day,Brent\n1 Nov,70\n2 Nov,72\n",
+    )
+    .unwrap();
+    let one = p.build("2026-11-24");
+    // What an older version left behind: no records, a manifest without them.
+    let ledger = rusqlite::Connection::open(p.path().join("state/newsletter.sqlite")).unwrap();
+    ledger.execute("DELETE FROM issue_editorial", []).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&p.read("dist/issues/001/issue.json")).unwrap();
+    let object = manifest.as_object_mut().unwrap();
+    object.remove("intro");
+    object.remove("data");
+    std::fs::write(one.dir.join("issue.json"), manifest.to_string()).unwrap();
+
+    let two = next_issue(&p);
+    assert!(two.intro_generated);
+    let m2 = IssueManifest::load(&two.dir).unwrap();
+    assert!(m2.data.is_none(), "{:?}", m2.data);
+    assert!(!p
+        .read("dist/issues/002/email.html")
+        .contains("Old-version words."));
+    let named: Vec<String> = two
+        .problems
+        .iter()
+        .filter(|w| w.message.contains("went out in issue 1"))
+        .map(|w| w.path.display().to_string())
+        .collect();
+    assert_eq!(
+        named,
+        ["content/intro.md", "content/data/brent.csv"],
+        "{:?}",
+        two.problems
+    );
+}

@@ -124,6 +124,7 @@ pub(super) fn choose(
         number,
         date,
         previous,
+        legacy: LegacyIssue::load(config, number),
     };
     let intros = intro_candidates(config, problems);
     let intro = pick(&slot, EditorialKind::Intro, &intros, problems)?;
@@ -225,6 +226,55 @@ struct Slot<'a> {
     number: u32,
     date: NaiveDate,
     previous: Option<NaiveDate>,
+    legacy: Vec<LegacyIssue>,
+}
+
+/// An issue built before the ledger recorded intros and data: what its
+/// files in `dist/` still show of them.
+struct LegacyIssue {
+    number: u32,
+    /// The feed digest, which opens with the intro's HTML.
+    content_html: String,
+    /// Its chart, if it had one.
+    chart_png: Option<Vec<u8>>,
+}
+
+impl LegacyIssue {
+    /// Every issue in `dist/` (other than `number`) without a record.
+    fn load(config: &Config, number: u32) -> Vec<LegacyIssue> {
+        super::load_manifests(&config.paths.dist)
+            .into_iter()
+            .filter(|m| m.number != number && m.intro.digest.is_empty())
+            .map(|m| LegacyIssue {
+                number: m.number,
+                chart_png: std::fs::read(
+                    super::issue_dir(config, m.number).join(super::content::CHART_FILE),
+                )
+                .ok(),
+                content_html: m.content_html,
+            })
+            .collect()
+    }
+
+    /// Whether this issue visibly carried `candidate`: the same intro HTML
+    /// at the top of its digest, or byte for byte the same chart.
+    fn carried(&self, kind: EditorialKind, candidate: &Candidate) -> bool {
+        match kind {
+            EditorialKind::Intro => {
+                let html = crate::render::markdown_to_html(&candidate.body);
+                !html.trim().is_empty() && self.content_html.starts_with(&html)
+            }
+            EditorialKind::Data => self.chart_png.as_ref().is_some_and(|png| {
+                chart::parse_csv(
+                    Path::new(&candidate.source),
+                    &candidate.body,
+                    &mut Vec::new(),
+                )
+                .and_then(|data| data.to_png().ok())
+                .is_some_and(|drawn| drawn == *png)
+            }),
+        }
+    }
 }
 
 /// The choice for one kind from the files, in the order the module comment gives.
@@ -267,10 +317,18 @@ fn first_fresh(
         EditorialKind::Data => "Data Drill data",
     };
     for candidate in candidates {
-        match slot
+        let carrier = match slot
             .ledger
             .editorial_carrier(kind, &candidate.digest, slot.number)?
         {
+            Some(other) => Some(other),
+            None => slot
+                .legacy
+                .iter()
+                .find(|issue| issue.carried(kind, candidate))
+                .map(|issue| issue.number),
+        };
+        match carrier {
             None => return Ok(Some(chosen(candidate))),
             Some(other) => problems.push(Problem::warning(
                 &candidate.source,

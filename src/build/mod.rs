@@ -444,7 +444,7 @@ fn issue_url(base: &str, number: u32) -> String {
 }
 
 /// Every issue manifest in `dist/issues/`, newest issue first.
-fn load_manifests(dist: &Path) -> Vec<IssueManifest> {
+pub(super) fn load_manifests(dist: &Path) -> Vec<IssueManifest> {
     let mut manifests: Vec<IssueManifest> = std::fs::read_dir(dist.join("issues"))
         .map(|entries| {
             entries
