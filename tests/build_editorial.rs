@@ -239,6 +239,7 @@ fn dated_intros_and_data_wait_for_their_issue() {
     std::fs::create_dir_all(&intro_dir).unwrap();
     std::fs::create_dir_all(&data_dir).unwrap();
     std::fs::write(p.path().join("content/intro.md"), "Undated words.").unwrap();
+    std::fs::write(intro_dir.join("2026-11-25.md"), "A Wednesday draft.").unwrap();
     std::fs::write(
         intro_dir.join("2026-11-26.md"),
         "Thursday, written on Tuesday.",
@@ -292,6 +293,19 @@ fn dated_intros_and_data_wait_for_their_issue() {
     );
     let three = p.build("2026-12-01");
     let m3 = IssueManifest::load(&three.dir).unwrap();
+    // The Wednesday draft lost to Thursday's and never went out: said once.
+    let stale: Vec<String> = three
+        .problems
+        .iter()
+        .filter(|w| w.message.contains("went out without it"))
+        .map(|w| w.path.display().to_string())
+        .collect();
+    assert_eq!(
+        stale,
+        ["content/intro/2026-11-25.md"],
+        "{:?}",
+        three.problems
+    );
     assert_eq!(m3.intro.source.as_deref(), Some("content/intro.md"));
     let html = p.read("dist/issues/003/email.html");
     assert!(html.contains("December starts here."));

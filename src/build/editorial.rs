@@ -284,6 +284,25 @@ fn pick(
     candidates: &[Candidate],
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Chosen>, LedgerError> {
+    // Written for an earlier issue's window but never sent: say so, once
+    // per build, so prepared words are not lost without notice.
+    if let Some(previous) = slot.previous {
+        for stale in candidates
+            .iter()
+            .filter(|c| c.date.is_some_and(|d| d <= previous))
+        {
+            if carrier(slot, kind, stale)?.is_none() {
+                problems.push(Problem::warning(
+                    &stale.source,
+                    None,
+                    format!(
+                        "dated for an issue on or before {previous}, which went out without it; rename it for {} or later to use it",
+                        slot.date
+                    ),
+                ));
+            }
+        }
+    }
     let in_window = |d: NaiveDate| d <= slot.date && slot.previous.is_none_or(|p| d > p);
     let mut dated: Vec<&Candidate> = candidates
         .iter()
@@ -317,18 +336,7 @@ fn first_fresh(
         EditorialKind::Data => "Data Drill data",
     };
     for candidate in candidates {
-        let carrier = match slot
-            .ledger
-            .editorial_carrier(kind, &candidate.digest, slot.number)?
-        {
-            Some(other) => Some(other),
-            None => slot
-                .legacy
-                .iter()
-                .find(|issue| issue.carried(kind, candidate))
-                .map(|issue| issue.number),
-        };
-        match carrier {
+        match carrier(slot, kind, candidate)? {
             None => return Ok(Some(chosen(candidate))),
             Some(other) => problems.push(Problem::warning(
                 &candidate.source,
@@ -338,6 +346,26 @@ fn first_fresh(
         }
     }
     Ok(None)
+}
+
+/// The issue other than this one that carried `candidate`, by the ledger
+/// or, for issues built before it kept records, by their files.
+fn carrier(
+    slot: &Slot<'_>,
+    kind: EditorialKind,
+    candidate: &Candidate,
+) -> Result<Option<u32>, LedgerError> {
+    if let Some(other) = slot
+        .ledger
+        .editorial_carrier(kind, &candidate.digest, slot.number)?
+    {
+        return Ok(Some(other));
+    }
+    Ok(slot
+        .legacy
+        .iter()
+        .find(|issue| issue.carried(kind, candidate))
+        .map(|issue| issue.number))
 }
 
 fn chosen(candidate: &Candidate) -> Chosen {
