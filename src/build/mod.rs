@@ -207,7 +207,7 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     };
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
-    let editorial = editorial::choose(config, &ledger, number, date, previous, &mut problems)?;
+    let mut editorial = editorial::choose(config, &ledger, number, date, previous, &mut problems)?;
     if editorial.intro.is_none() {
         problems.push(editorial::no_intro(config, date));
     }
@@ -238,6 +238,11 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
                 format!("cannot draw the chart ({e}); the issue goes out without it"),
             )),
         }
+    }
+
+    if chart_png.is_none() {
+        // Data that could not be drawn is not used up.
+        editorial.data = None;
     }
 
     // The email, rendered once with markers in every per-recipient place.
@@ -304,14 +309,10 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
                 .map(|i| i.digest.clone())
                 .unwrap_or_else(|| editorial::text_digest(&content.intro_text)),
         },
-        data: editorial
-            .data
-            .as_ref()
-            .filter(|_| chart_png.is_some())
-            .map(|d| DataInfo {
-                source: d.file.source.clone(),
-                digest: d.file.digest.clone(),
-            }),
+        data: editorial.data.as_ref().map(|d| DataInfo {
+            source: d.file.source.clone(),
+            digest: d.file.digest.clone(),
+        }),
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BuildError::NoIssue(format!("cannot serialise the issue manifest: {e}")))?;
