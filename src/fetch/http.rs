@@ -82,7 +82,7 @@ pub enum Fetched {
 enum RobotsRule {
     AllowAll,
     Rules(Box<texting_robots::Robot>),
-    Unreachable(String),
+    Unreachable(FetchFailure),
 }
 
 /// The product token matched against robots.txt `User-agent` lines.
@@ -233,7 +233,7 @@ impl Http {
                         RobotsRule::AllowAll
                     }
                     Err(FetchFailure::TooLarge(_)) => RobotsRule::AllowAll,
-                    Err(err) => RobotsRule::Unreachable(err.to_string()),
+                    Err(err) => RobotsRule::Unreachable(err),
                 }
             })
             .await;
@@ -241,7 +241,15 @@ impl Http {
             RobotsRule::AllowAll => Ok(()),
             RobotsRule::Rules(robot) if robot.allowed(url.as_str()) => Ok(()),
             RobotsRule::Rules(_) => Err(FetchFailure::Robots),
-            RobotsRule::Unreachable(why) => Err(FetchFailure::RobotsUnreachable(why.clone())),
+            // What stops robots.txt (DNS, a refused address, a timeout)
+            // stops the page too, and is the clearer reason to give.
+            RobotsRule::Unreachable(
+                why @ (FetchFailure::Dns(_)
+                | FetchFailure::Blocked(_)
+                | FetchFailure::Timeout(_)
+                | FetchFailure::Connect(_)),
+            ) => Err(why.clone()),
+            RobotsRule::Unreachable(why) => Err(FetchFailure::RobotsUnreachable(why.to_string())),
         }
     }
 
@@ -364,6 +372,8 @@ pub fn is_private(ip: IpAddr) -> bool {
 /// Resolves names with the system resolver and refuses the lot when any
 /// address is private (a name answering with one public and one private
 /// address must not be a way in).
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 struct GuardedResolver {
     allow_private: bool,
 }
@@ -375,17 +385,19 @@ impl reqwest::dns::Resolve for GuardedResolver {
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
-                .map_err(|e| Box::new(DnsFailed(format!("cannot resolve {host}: {e}"))))?
+                .map_err(|e| -> BoxError {
+                    DnsFailed(format!("cannot resolve {host}: {e}")).into()
+                })?
                 .collect();
             if found.is_empty() {
-                return Err(Box::new(DnsFailed(format!("{host} has no address"))).into());
+                return Err(DnsFailed(format!("{host} has no address")).into());
             }
             if !allow_private {
                 if let Some(bad) = found.iter().find(|a| is_private(a.ip())) {
-                    return Err(Box::new(Refused(format!(
+                    return Err(Refused(format!(
                         "{host} resolves to {}, a loopback, private or link-local address",
                         bad.ip()
-                    )))
+                    ))
                     .into());
                 }
             }

@@ -1,0 +1,181 @@
+//! A real HTTP server on loopback (axum, port 0) serving feeds, article
+//! pages and faults for the fetch tests, with a log of every request.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+/// One request the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    log: Vec<Seen>,
+    /// Documents by path: (content type, body).
+    docs: HashMap<String, (String, Vec<u8>)>,
+}
+
+/// The running server; it stops with the test process.
+#[derive(Clone)]
+pub struct FeedServer {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FeedServer {
+    pub fn start() -> FeedServer {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let state = Arc::clone(&inner);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let app = Router::new()
+                    .route("/hang", get(hang))
+                    .route("/loop-a", get(|| async { redirect("/loop-b") }))
+                    .route("/loop-b", get(|| async { redirect("/loop-a") }))
+                    .route("/{*path}", get(document))
+                    .with_state(state);
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        FeedServer { addr, inner }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Serves `body` at `path` (replacing what was there).
+    pub fn put(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.inner
+            .lock()
+            .unwrap()
+            .docs
+            .insert(path.to_string(), (content_type.to_string(), body.into()));
+    }
+
+    /// Every request so far, oldest first.
+    pub fn log(&self) -> Vec<Seen> {
+        self.inner.lock().unwrap().log.clone()
+    }
+
+    /// Requests for `path`.
+    pub fn hits(&self, path: &str) -> Vec<Seen> {
+        self.log().into_iter().filter(|s| s.path == path).collect()
+    }
+
+    pub fn clear_log(&self) {
+        self.inner.lock().unwrap().log.clear();
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+async fn hang() -> Response {
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    StatusCode::OK.into_response()
+}
+
+/// A stored document, with an ETag (its digest) and a fixed Last-Modified,
+/// answering If-None-Match and If-Modified-Since with 304.
+async fn document(
+    State(state): State<Arc<Mutex<Inner>>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/{path}");
+    let value = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let seen = Seen {
+        path: path.clone(),
+        if_none_match: value(header::IF_NONE_MATCH),
+        if_modified_since: value(header::IF_MODIFIED_SINCE),
+        user_agent: value(header::USER_AGENT),
+    };
+    let found = {
+        let mut inner = state.lock().unwrap();
+        inner.log.push(seen.clone());
+        inner.docs.get(&path).cloned()
+    };
+    let Some((content_type, body)) = found else {
+        return (StatusCode::NOT_FOUND, "no such document").into_response();
+    };
+    let etag = format!("\"{:016x}\"", fnv(&body));
+    let last_modified = "Mon, 30 Nov 2026 07:00:00 GMT";
+    if seen.if_none_match.as_deref() == Some(etag.as_str())
+        || (seen.if_none_match.is_none()
+            && seen.if_modified_since.as_deref() == Some(last_modified))
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::ETAG, etag),
+            (header::LAST_MODIFIED, last_modified.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A raw server that answers every connection with a 200 and `megabytes` MB
+/// of generated feed-looking bytes, without a Content-Length, so only a
+/// streamed cap can stop it. Returns its address.
+pub fn start_huge(megabytes: usize) -> SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 1 << 20];
+                for _ in 0..megabytes {
+                    if stream.write_all(&chunk).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
