@@ -580,3 +580,26 @@ fn run_now_on_a_config_of_one_loopback_source_makes_an_issue_of_its_articles() {
         .collect();
     assert_eq!(outbox.len(), 1, "one reader, one message");
 }
+
+#[test]
+fn a_gzip_encoded_feed_is_decoded() {
+    let server = FeedServer::start();
+    serve_good(&server);
+    server.put_gzip("/feed.json", "application/feed+json", json_feed(&server));
+    let (dir, config) = project(
+        &source("Nordic Power Journal", &server.url("/feed.json"), "auto"),
+        "",
+    );
+    let out = run_cli(&config, &["fetch"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let asked = server.hits("/feed.json")[0]
+        .accept_encoding
+        .clone()
+        .unwrap_or_default();
+    assert!(asked.contains("gzip") && asked.contains("br"), "{asked}");
+    let articles = cleaned(&config, dir.path());
+    assert!(article(&articles, "Sweden backs new reactors")["body"]
+        .as_str()
+        .unwrap()
+        .contains("cost of capital"));
+}

@@ -42,13 +42,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         indicatif::ProgressBar::hidden()
     };
     let show = |report: &SourceReport| {
-        // One line per source on stdout, above the bar (which is on stderr).
-        bar.suspend(|| {
-            println!("{report}");
-            for line in report.details() {
-                println!("{line}");
-            }
-        });
+        bar.set_message(report.name.clone());
         bar.inc(1);
     };
     let report = fetch::fetch_sources(&config, &options, &show).map_err(|e| match e {
@@ -58,6 +52,13 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         other => anyhow::Error::new(other).context("fetching the sources"),
     })?;
     bar.finish_and_clear();
+    // In config order, whatever order the sources finished in.
+    for source in &report.sources {
+        println!("{source}");
+        for line in source.details() {
+            println!("{line}");
+        }
+    }
     eprintln!(
         "fetch: {} new article(s) in {}",
         report.saved(),

@@ -18,6 +18,7 @@ pub struct Seen {
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
     pub user_agent: Option<String>,
+    pub accept_encoding: Option<String>,
 }
 
 #[derive(Default)]
@@ -25,6 +26,8 @@ struct Inner {
     log: Vec<Seen>,
     /// Documents by path: (content type, body).
     docs: HashMap<String, (String, Vec<u8>)>,
+    /// Paths served gzip-encoded to clients that accept it.
+    gzipped: std::collections::HashSet<String>,
 }
 
 /// The running server; it stops with the test process.
@@ -74,6 +77,12 @@ impl FeedServer {
             .insert(path.to_string(), (content_type.to_string(), body.into()));
     }
 
+    /// Serves `body` at `path`, gzip-encoded when the client accepts gzip.
+    pub fn put_gzip(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.put(path, content_type, body);
+        self.inner.lock().unwrap().gzipped.insert(path.to_string());
+    }
+
     /// Every request so far, oldest first.
     pub fn log(&self) -> Vec<Seen> {
         self.inner.lock().unwrap().log.clone()
@@ -117,11 +126,15 @@ async fn document(
         if_none_match: value(header::IF_NONE_MATCH),
         if_modified_since: value(header::IF_MODIFIED_SINCE),
         user_agent: value(header::USER_AGENT),
+        accept_encoding: value(header::ACCEPT_ENCODING),
     };
-    let found = {
+    let (found, gzipped) = {
         let mut inner = state.lock().unwrap();
         inner.log.push(seen.clone());
-        inner.docs.get(&path).cloned()
+        (
+            inner.docs.get(&path).cloned(),
+            inner.gzipped.contains(&path),
+        )
     };
     let Some((content_type, body)) = found else {
         return (StatusCode::NOT_FOUND, "no such document").into_response();
@@ -134,15 +147,61 @@ async fn document(
     {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::ETAG, etag),
-            (header::LAST_MODIFIED, last_modified.to_string()),
-        ],
-        body,
-    )
-        .into_response()
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (header::ETAG, etag),
+        (header::LAST_MODIFIED, last_modified.to_string()),
+    ];
+    if gzipped
+        && seen
+            .accept_encoding
+            .as_deref()
+            .is_some_and(|a| a.contains("gzip"))
+    {
+        return (
+            headers,
+            [(header::CONTENT_ENCODING, "gzip")],
+            gzip_stored(&body),
+        )
+            .into_response();
+    }
+    (headers, body).into_response()
+}
+
+/// A gzip member holding `data` in stored (uncompressed) deflate blocks:
+/// a valid gzip stream for the client to decode, with no compressor needed.
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    let mut chunks = data.chunks(65_535).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = u8::from(chunks.peek().is_none());
+        let len = chunk.len() as u16;
+        out.push(last);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&crc32(data).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
