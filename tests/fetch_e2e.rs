@@ -603,3 +603,54 @@ fn a_gzip_encoded_feed_is_decoded() {
         .unwrap()
         .contains("cost of capital"));
 }
+
+/// Two slow servers, four excerpt items each: never two requests at once to
+/// one host, never more in flight overall than [fetch] concurrency.
+#[test]
+fn requests_stay_within_one_per_host_and_the_overall_limit() {
+    for (concurrency, overall) in [(8, 2), (1, 1)] {
+        let shared = std::sync::Arc::new(feed_server::Gauge::default());
+        let servers: Vec<FeedServer> = (0..2)
+            .map(|_| FeedServer::start_slow(30, Some(std::sync::Arc::clone(&shared))))
+            .collect();
+        let mut sources = String::new();
+        for (n, server) in servers.iter().enumerate() {
+            let mut items = String::new();
+            for (i, (title, text)) in [
+                ("Solar", SOLAR),
+                ("Grid", GRID),
+                ("Storage", STORAGE),
+                ("Coal", COAL),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let path = format!("/s{n}/{i}.html");
+                server.put(&path, "text/html", page(&format!("{title} {n}"), &text, ""));
+                items += &rss_item(server, &format!("{n}-{i}"), title, &path, "Short.");
+            }
+            server.put(
+                "/rss.xml",
+                "application/rss+xml",
+                format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>S{n}</title>{items}</channel></rss>"),
+            );
+            sources += &source(&format!("Server {n}"), &server.url("/rss.xml"), "feed");
+        }
+        let (dir, config) = project(&sources, &format!("concurrency = {concurrency}"));
+        let out = run_cli(&config, &["fetch"]);
+        assert!(out.status.success(), "{}", stdout(&out));
+        assert_eq!(inbox_files(dir.path()).len(), 8);
+        for server in &servers {
+            assert_eq!(
+                server.max_in_flight(),
+                1,
+                "two requests at once to one host"
+            );
+        }
+        assert!(
+            shared.max() <= overall,
+            "{} in flight with concurrency {concurrency}",
+            shared.max()
+        );
+    }
+}

@@ -43,11 +43,12 @@ pub fn looks_like_feed(body: &[u8], content_type: Option<&str>) -> bool {
         == crate::ingest::InputKind::Feed
 }
 
-/// Parses RSS, Atom or JSON Feed; relative links are resolved against the
-/// feed's own URL.
-pub fn parse(body: &[u8], feed_url: &Url) -> Result<Feed, String> {
+/// Parses RSS, Atom or JSON Feed fetched from `feed_url`; relative links are
+/// resolved against `base` (where the body came from, after redirects), and
+/// GUIDs are scoped by `feed_url` (the configured one, which stays put).
+pub fn parse(body: &[u8], feed_url: &Url, base: &Url) -> Result<Feed, String> {
     let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url.as_str()))
+        .base_uri(Some(base.as_str()))
         // An item without a GUID gets no made-up one (feed-rs would use a
         // random UUID when there is no link either): we key it ourselves.
         .id_generator(|_, _, _| String::new())
@@ -57,7 +58,7 @@ pub fn parse(body: &[u8], feed_url: &Url) -> Result<Feed, String> {
     let items = feed
         .entries
         .iter()
-        .map(|entry| item(entry, feed_url, &feed_key))
+        .map(|entry| item(entry, base, &feed_key))
         .collect();
     Ok(Feed {
         title: feed
@@ -68,13 +69,13 @@ pub fn parse(body: &[u8], feed_url: &Url) -> Result<Feed, String> {
     })
 }
 
-fn item(entry: &feed_rs::model::Entry, feed_url: &Url, feed_key: &Url) -> Item {
+fn item(entry: &feed_rs::model::Entry, base: &Url, feed_key: &Url) -> Item {
     let link = entry
         .links
         .iter()
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or(entry.links.first())
-        .and_then(|l| feed_url.join(l.href.trim()).ok())
+        .and_then(|l| base.join(l.href.trim()).ok())
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(|u| canonical_url(&u));
     let html = entry
@@ -207,7 +208,7 @@ mod tests {
             <item><guid>https://site.example/four?utm_campaign=z</guid><title>Four</title></item>
             </channel></rss>"#;
         let feed_url = Url::parse("https://site.example/feed.xml").unwrap();
-        let feed = parse(rss.as_bytes(), &feed_url).unwrap();
+        let feed = parse(rss.as_bytes(), &feed_url, &feed_url).unwrap();
         let keys: Vec<&str> = feed.items.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(keys[0], "guid:https://site.example/feed.xml abc-1");
         assert_eq!(keys[1], "https://site.example/two");
@@ -223,7 +224,7 @@ mod tests {
         );
         assert_eq!(feed.items[0].words, 2);
         // The same feed read again gives the same keys.
-        let again = parse(rss.as_bytes(), &feed_url).unwrap();
+        let again = parse(rss.as_bytes(), &feed_url, &feed_url).unwrap();
         assert_eq!(again.items[2].key, feed.items[2].key);
     }
 
@@ -239,6 +240,11 @@ mod tests {
         ));
         assert!(looks_like_feed(b"{}", Some("application/feed+json")));
         let feed_url = Url::parse("https://site.example/feed").unwrap();
-        assert!(parse(b"<html><body>not a feed</body></html>", &feed_url).is_err());
+        assert!(parse(
+            b"<html><body>not a feed</body></html>",
+            &feed_url,
+            &feed_url
+        )
+        .is_err());
     }
 }

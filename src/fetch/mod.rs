@@ -237,7 +237,7 @@ async fn fetch_source_into(
         SourceKind::Auto => feed::looks_like_feed(&response.body, response.content_type.as_deref()),
     };
     if is_feed {
-        let parsed = feed::parse(&response.body, &url).map_err(|e| {
+        let parsed = feed::parse(&response.body, &url, &response.url).map_err(|e| {
             FetchFailure::NotAFeed(format!(
                 "{} ({})",
                 e,

@@ -21,8 +21,35 @@ pub struct Seen {
     pub accept_encoding: Option<String>,
 }
 
+/// Requests being answered right now, and the most there ever were at once.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
+impl Gauge {
+    pub fn max(&self) -> usize {
+        self.max.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn enter(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.max.fetch_max(now, SeqCst);
+    }
+
+    fn leave(&self) {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[derive(Default)]
 struct Inner {
+    /// This server's in-flight requests, and any shared with other servers.
+    gauges: Vec<Arc<Gauge>>,
+    /// How long each document request waits before it is answered.
+    delay_ms: u64,
     log: Vec<Seen>,
     /// Documents by path: (content type, body).
     docs: HashMap<String, (String, Vec<u8>)>,
@@ -39,7 +66,19 @@ pub struct FeedServer {
 
 impl FeedServer {
     pub fn start() -> FeedServer {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        Self::start_slow(0, None)
+    }
+
+    /// A server whose documents each take `delay_ms`, counting its requests
+    /// in flight in its own gauge and in `shared` (one across servers).
+    pub fn start_slow(delay_ms: u64, shared: Option<Arc<Gauge>>) -> FeedServer {
+        let mut gauges = vec![Arc::new(Gauge::default())];
+        gauges.extend(shared);
+        let inner = Arc::new(Mutex::new(Inner {
+            gauges,
+            delay_ms,
+            ..Inner::default()
+        }));
         let state = Arc::clone(&inner);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -81,6 +120,11 @@ impl FeedServer {
     pub fn put_gzip(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
         self.put(path, content_type, body);
         self.inner.lock().unwrap().gzipped.insert(path.to_string());
+    }
+
+    /// The most requests this server answered at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.lock().unwrap().gauges[0].max()
     }
 
     /// Every request so far, oldest first.
@@ -128,14 +172,21 @@ async fn document(
         user_agent: value(header::USER_AGENT),
         accept_encoding: value(header::ACCEPT_ENCODING),
     };
-    let (found, gzipped) = {
+    let (found, gzipped, gauges, delay_ms) = {
         let mut inner = state.lock().unwrap();
         inner.log.push(seen.clone());
         (
             inner.docs.get(&path).cloned(),
             inner.gzipped.contains(&path),
+            inner.gauges.clone(),
+            inner.delay_ms,
         )
     };
+    if delay_ms > 0 {
+        gauges.iter().for_each(|g| g.enter());
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        gauges.iter().for_each(|g| g.leave());
+    }
     let Some((content_type, body)) = found else {
         return (StatusCode::NOT_FOUND, "no such document").into_response();
     };
