@@ -654,3 +654,48 @@ fn requests_stay_within_one_per_host_and_the_overall_limit() {
         );
     }
 }
+
+/// A page that keeps failing is not lost: after `page_attempts` runs the
+/// feed's own text is saved, once.
+#[test]
+fn an_item_whose_page_keeps_failing_is_saved_from_the_feed_text() {
+    let server = FeedServer::start();
+    serve_good(&server);
+    let lead = "Operators want the corridor sooner, and farmers object to the route.";
+    server.put(
+        "/rss.xml",
+        "application/rss+xml",
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Power Wire</title>{}</channel></rss>",
+            rss_item(&server, "grid-gone", "German grid corridor sped up", "/gone.html", lead)
+        ),
+    );
+    let (dir, config) = project(
+        &source("Power Wire", &server.url("/rss.xml"), "feed"),
+        "page_attempts = 2",
+    );
+    let first = run_cli(&config, &["fetch"]);
+    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    assert!(inbox_files(dir.path()).is_empty());
+    let second = run_cli(&config, &["fetch"]);
+    let shown = stdout(&second);
+    assert!(second.status.success(), "{shown}");
+    assert!(
+        shown.contains("saved the feed's own text instead"),
+        "{shown}"
+    );
+    assert_eq!(inbox_files(dir.path()).len(), 1);
+    let articles = cleaned(&config, dir.path());
+    assert_eq!(
+        article(&articles, "German grid corridor sped up")["body"],
+        lead
+    );
+    let third = run_cli(&config, &["fetch"]);
+    assert!(third.status.success(), "{}", stdout(&third));
+    assert_eq!(
+        server.hits("/gone.html").len(),
+        2,
+        "a saved item is not fetched again"
+    );
+    assert_eq!(inbox_files(dir.path()).len(), 1);
+}
