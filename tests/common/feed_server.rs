@@ -1,5 +1,6 @@
 //! A real HTTP server on loopback (axum, port 0) serving feeds, article
 //! pages and faults for the fetch tests, with a log of every request.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
