@@ -212,3 +212,32 @@ fn an_item_whose_page_keeps_failing_is_saved_from_the_feed_text() {
     );
     assert_eq!(inbox_files(dir.path()).len(), 1);
 }
+
+/// A source that fails never stops the issue: `run` warns and goes on.
+#[test]
+fn run_goes_on_when_a_source_fails() {
+    let server = FeedServer::start();
+    serve_good(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let sources = [
+        source("Gone", &server.url("/gone.xml"), "feed"),
+        source("Power Wire", &server.url("/rss.xml"), "feed"),
+    ]
+    .concat();
+    std::fs::write(&config, sources).unwrap();
+    std::fs::write(
+        dir.path().join("subscribers.csv"),
+        "email,name\nreader@example.com,Reader\n",
+    )
+    .unwrap();
+    let out = run_cli(&config, &["run", "--now"]);
+    let shown = stdout(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains(&server.url("/gone.xml")) && shown.contains("HTTP status 404"),
+        "the failure is reported: {shown}"
+    );
+    let issue = std::fs::read_to_string(dir.path().join("dist/issues/001/email.html")).unwrap();
+    assert!(issue.contains("Solar beats gas in Spain"));
+}
