@@ -236,20 +236,8 @@ fn a_failed_page_is_retried_next_run_and_a_wire_story_from_two_sources_is_kept_o
 fn run_now_on_a_config_of_one_loopback_source_makes_an_issue_of_its_articles() {
     let server = FeedServer::start();
     serve_good(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        source("Power Wire", &server.url("/rss.xml"), "auto"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("subscribers.csv"),
-        "email,name\nreader@example.com,Reader\n",
-    )
-    .unwrap();
-    let out = run_cli(&config, &["run", "--now"]);
-    let shown = stdout(&out);
+    let (dir, out, shown) =
+        run_now_with_sources(&source("Power Wire", &server.url("/rss.xml"), "auto"));
     assert!(out.status.success(), "{shown}");
     let issue = std::fs::read_to_string(dir.path().join("dist/issues/001/email.html")).unwrap();
     assert!(issue.contains("Solar beats gas in Spain"), "{issue}");

@@ -218,21 +218,12 @@ fn an_item_whose_page_keeps_failing_is_saved_from_the_feed_text() {
 fn run_goes_on_when_a_source_fails() {
     let server = FeedServer::start();
     serve_good(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
     let sources = [
         source("Gone", &server.url("/gone.xml"), "feed"),
         source("Power Wire", &server.url("/rss.xml"), "feed"),
     ]
     .concat();
-    std::fs::write(&config, sources).unwrap();
-    std::fs::write(
-        dir.path().join("subscribers.csv"),
-        "email,name\nreader@example.com,Reader\n",
-    )
-    .unwrap();
-    let out = run_cli(&config, &["run", "--now"]);
-    let shown = stdout(&out);
+    let (dir, out, shown) = run_now_with_sources(&sources);
     assert!(out.status.success(), "{shown}");
     assert!(
         shown.contains(&server.url("/gone.xml")) && shown.contains("HTTP status 404"),

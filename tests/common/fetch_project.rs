@@ -225,3 +225,19 @@ pub fn article<'a>(articles: &'a [serde_json::Value], title: &str) -> &'a serde_
         .find(|a| a["title"] == title)
         .unwrap_or_else(|| panic!("no article {title:?} in {articles:#?}"))
 }
+
+/// `run --now` on a project whose config is only `sources` and whose list
+/// has one reader; returns the project, the output and its text.
+pub fn run_now_with_sources(sources: &str) -> (tempfile::TempDir, std::process::Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, sources).unwrap();
+    std::fs::write(
+        dir.path().join("subscribers.csv"),
+        "email,name\nreader@example.com,Reader\n",
+    )
+    .unwrap();
+    let out = run_cli(&config, &["run", "--now"]);
+    let shown = stdout(&out);
+    (dir, out, shown)
+}
