@@ -40,6 +40,7 @@ fn faults_are_reported_with_their_url_and_the_other_sources_still_arrive() {
         source("Coal page", &server.url("/coal.html"), "page"),
         source("Power Wire", &server.url("/rss.xml"), "feed"),
         source("Private", &server.url("/private/secret.html"), "page"),
+        source("Moved", &server.url("/moved"), "page"),
     ]
     .concat();
     let (dir, config) = project(
@@ -92,7 +93,10 @@ fn faults_are_reported_with_their_url_and_the_other_sources_still_arrive() {
         ),
         "{body}"
     );
-    assert_eq!(articles.len(), 3, "{articles:#?}");
+    // A redirect is followed; the page is linked where it answered.
+    let moved = article(&articles, "Italian refinery cuts runs");
+    assert_eq!(moved["url"], server.url("/pages/refinery.html"));
+    assert_eq!(articles.len(), 4, "{articles:#?}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{
-    ACCEPT, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    ACCEPT, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
 };
 use tokio::sync::{OnceCell, Semaphore};
 use url::{Host, Url};
@@ -46,7 +46,7 @@ pub enum FetchFailure {
     Other(String),
 }
 
-/// Raised by the resolver and the redirect policy, and found again in the
+/// Raised by the resolver (and by the redirect checks), and found again in the
 /// error chain reqwest returns, so the report can say what happened.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -96,6 +96,7 @@ pub struct Http {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     robots: Mutex<HashMap<String, Arc<OnceCell<RobotsRule>>>>,
     max_bytes: u64,
+    max_redirects: usize,
     timeout_secs: u64,
 }
 
@@ -103,7 +104,6 @@ impl Http {
     /// Builds the two clients (with and without private addresses).
     pub fn new(config: &FetchConfig, user_agent: &str) -> Result<Http, FetchFailure> {
         let build = |allow_private: bool| {
-            let max_redirects = config.max_redirects;
             reqwest::Client::builder()
                 .user_agent(user_agent)
                 .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
@@ -111,17 +111,9 @@ impl Http {
                 // A proxy would resolve names itself, out of the resolver's sight.
                 .no_proxy()
                 .dns_resolver(Arc::new(GuardedResolver { allow_private }))
-                .redirect(reqwest::redirect::Policy::custom(
-                    move |attempt| match check_redirect(
-                        attempt.url(),
-                        attempt.previous(),
-                        max_redirects,
-                        allow_private,
-                    ) {
-                        Ok(()) => attempt.follow(),
-                        Err(err) => attempt.error(err),
-                    },
-                ))
+                // Redirects are followed in `get`, so that every hop waits
+                // for its own host's turn and is checked like the first.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| FetchFailure::Other(format!("cannot set up the HTTP client: {e}")))
         };
@@ -132,6 +124,7 @@ impl Http {
             hosts: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
             max_bytes: config.max_bytes,
+            max_redirects: config.max_redirects,
             timeout_secs: config.timeout_secs,
         })
     }
@@ -145,25 +138,52 @@ impl Http {
         validators: Option<&Validators>,
         accept: &str,
     ) -> Result<Fetched, FetchFailure> {
-        check_target(url, allow_private)?;
-        let host = self.host_slot(url);
-        let _host_turn = host.acquire().await;
-        let _slot = self.global.acquire().await;
         let client = if allow_private {
             &self.permissive
         } else {
             &self.strict
         };
-        let mut request = client.get(url.clone()).header(ACCEPT, accept);
-        if let Some(v) = validators {
-            if let Some(etag) = &v.etag {
-                request = request.header(IF_NONE_MATCH, etag);
+        let mut current = url.clone();
+        let mut previous: Vec<Url> = Vec::new();
+        // The permits of the hop that answered stay held while its body is read.
+        let (mut response, _host_turn, _slot) = loop {
+            check_target(&current, allow_private)?;
+            let host = self.host_slot(&current);
+            let host_turn = host.acquire_owned().await;
+            let slot = self.global.acquire().await;
+            let mut request = client.get(current.clone()).header(ACCEPT, accept);
+            if let Some(v) = validators {
+                if let Some(etag) = &v.etag {
+                    request = request.header(IF_NONE_MATCH, etag);
+                }
+                if let Some(date) = &v.last_modified {
+                    request = request.header(IF_MODIFIED_SINCE, date);
+                }
             }
-            if let Some(date) = &v.last_modified {
-                request = request.header(IF_MODIFIED_SINCE, date);
+            let response = request.send().await.map_err(|e| self.classify(&e))?;
+            let status = response.status();
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            match location {
+                Some(to)
+                    if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED =>
+                {
+                    let next = current.join(&to).map_err(|e| {
+                        FetchFailure::Redirect(format!(
+                            "{current} redirects to {to:?}, not a URL ({e})"
+                        ))
+                    })?;
+                    previous.push(current);
+                    check_redirect(&next, &previous, self.max_redirects, allow_private)
+                        .map_err(|e| FetchFailure::Redirect(e.0))?;
+                    current = next;
+                }
+                _ => break (response, host_turn, slot),
             }
-        }
-        let mut response = request.send().await.map_err(|e| self.classify(&e))?;
+        };
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -189,7 +209,7 @@ impl Http {
             last_modified: header(LAST_MODIFIED),
         };
         let content_type = header(CONTENT_TYPE);
-        let final_url = response.url().clone();
+        let final_url = current;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
             if (body.len() + chunk.len()) as u64 > self.max_bytes {
@@ -279,16 +299,11 @@ impl Http {
             if let Some(d) = e.downcast_ref::<DnsFailed>() {
                 return FetchFailure::Dns(d.0.clone());
             }
-            if let Some(r) = e.downcast_ref::<RedirectRefused>() {
-                return FetchFailure::Redirect(r.0.clone());
-            }
             innermost = e.to_string();
             cause = e.source();
         }
         if err.is_timeout() {
             FetchFailure::Timeout(self.timeout_secs)
-        } else if err.is_redirect() {
-            FetchFailure::Redirect(innermost)
         } else if err.is_connect() {
             FetchFailure::Connect(innermost)
         } else {

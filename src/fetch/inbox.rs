@@ -76,7 +76,8 @@ pub fn write_item(
 /// What a saved page records about where it came from.
 pub struct PageMeta<'a> {
     pub source: &'a str,
-    /// The page's canonical address (also the ledger's key for it).
+    /// The page's canonical address: where it answered, after redirects,
+    /// tracking parameters stripped.
     pub url: &'a Url,
     /// Where the bytes came from after redirects.
     pub fetched_from: &'a Url,

@@ -280,9 +280,11 @@ fn save_page_source(
         return Ok(());
     }
     let html = http::decode_page(&response.body, response.content_type.as_deref());
+    // The address the page answered at (after redirects) is the one to link to.
+    let answered = feed::canonical_url(&response.url);
     let meta = inbox::PageMeta {
         source: &report.name,
-        url: &canonical,
+        url: &answered,
         fetched_from: &response.url,
         published: None,
         fetched_at: run.now,
@@ -427,9 +429,10 @@ async fn fetch_item_page(
     .await;
     let result = fetched.and_then(|response| {
         let html = http::decode_page(&response.body, response.content_type.as_deref());
+        let answered = feed::canonical_url(&response.url);
         let meta = inbox::PageMeta {
             source: name,
-            url: &link,
+            url: &answered,
             fetched_from: &response.url,
             published: item.published,
             fetched_at: run.now,

@@ -93,6 +93,7 @@ impl FeedServer {
                     .route("/hang", get(hang))
                     .route("/loop-a", get(|| async { redirect("/loop-b") }))
                     .route("/loop-b", get(|| async { redirect("/loop-a") }))
+                    .route("/moved", get(|| async { redirect("/pages/refinery.html") }))
                     .route("/{*path}", get(document))
                     .with_state(state);
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
