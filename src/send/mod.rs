@@ -22,9 +22,12 @@ use crate::config::{Config, Transport};
 use crate::ledger::{DeliveryCounts, Enqueued, Ledger};
 use crate::problem::Problem;
 
+pub mod dkim;
 pub mod message;
+pub mod probe;
 pub mod smtp;
 pub mod subscribers;
+pub mod tls;
 
 use message::Composer;
 use smtp::{FailKind, Failure, Relay};
@@ -709,6 +712,7 @@ impl Shared {
             match smtp::connect(relay, &self.hello).await {
                 Ok(c) => return Ok(c),
                 Err(f) if f.kind == FailKind::Permanent && self.relays.len() == 1 => return Err(f),
+                Err(f) if f.kind == FailKind::Fatal => return Err(f),
                 Err(f) => last = Some(f),
             }
         }
@@ -813,8 +817,14 @@ fn stop_with(shared: &Shared, why: String) {
 /// Records a failed attempt; returns true to retry (after the backoff).
 async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: u32) -> bool {
     let issue = shared.issue;
+    if failure.kind == FailKind::Fatal {
+        // Wrong for every reader alike: stop at once; this reader stays queued.
+        stop_with(shared, format!("stopped: {}", failure.reply));
+        return false;
+    }
     shared.note_error(failure);
     match failure.kind {
+        FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
             let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
