@@ -158,6 +158,14 @@ pub fn find_rustls_error<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a ru
     None
 }
 
+/// `mail.example.org` out of rustls's `DnsName("mail.example.org")`.
+fn bare_name(presented: &str) -> &str {
+    match (presented.find('('), presented.rfind(')')) {
+        (Some(open), Some(close)) if open < close => presented[open + 1..close].trim_matches('"'),
+        _ => presented,
+    }
+}
+
 fn date(t: rustls::pki_types::UnixTime) -> String {
     chrono::DateTime::from_timestamp(t.as_secs() as i64, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -182,7 +190,8 @@ pub fn explain(err: &rustls::Error, relay: &str, host: &str, trust: &Trust) -> S
             if presented.is_empty() {
                 "it names no host".to_string()
             } else {
-                format!("it names {}", presented.join(", "))
+                let names: Vec<&str> = presented.iter().map(|n| bare_name(n)).collect();
+                format!("it names {}", names.join(", "))
             }
         ),
         CertificateError::Expired => format!(
