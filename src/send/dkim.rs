@@ -204,6 +204,52 @@ pub fn load_key(path: &Path) -> Result<DkimKey, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsa::pkcs8::EncodePrivateKey;
+    use rsa::rand_core::{CryptoRng, RngCore};
+
+    /// SplitMix64: a seeded generator so the test key is the same every run
+    /// (no OS randomness needed; the key protects nothing).
+    struct TestRng(u64);
+    impl RngCore for TestRng {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(8) {
+                let v = self.next_u64().to_le_bytes();
+                chunk.copy_from_slice(&v[..chunk.len()]);
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+    impl CryptoRng for TestRng {}
+
+    #[test]
+    fn rsa_pkcs1_and_pkcs8_pem_are_the_same_key_and_record() {
+        let key = rsa::RsaPrivateKey::new(&mut TestRng(2026), 1024).unwrap();
+        let pkcs1 = key.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
+        let pkcs8 = key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
+        assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let a = parse_key(&pkcs1).unwrap();
+        let b = parse_key(&pkcs8).unwrap();
+        assert_eq!(a.kind, "RSA 1024-bit, PKCS#1 PEM");
+        assert_eq!(b.kind, "RSA 1024-bit, PKCS#8 PEM");
+        assert_eq!(a.public_base64, b.public_base64);
+        let spki = rsa::RsaPublicKey::from(&key).to_public_key_der().unwrap();
+        assert_eq!(b.public_base64, BASE64.encode(spki.as_bytes()));
+        assert!(b.txt_value().starts_with("v=DKIM1; k=rsa; p=MIGf"));
+        assert!(b.signing_key().is_ok());
+    }
 
     #[test]
     fn ed25519_raw_seed_and_pkcs8_give_the_same_public_key() {
