@@ -225,6 +225,16 @@ fn postfix_starttls_and_implicit_tls_with_login_deliver_dkim_signed_mail() {
     assert_eq!(relay.delivered(6).len(), 6, "{}", shown(&out));
 }
 
+/// One way a relay can be wrong, and what `send` must say about it.
+struct Case<'a> {
+    what: &'a str,
+    port: &'a str,
+    security: &'a str,
+    ca_file: Option<&'a str>,
+    password: &'a str,
+    says: &'a str,
+}
+
 #[test]
 #[ignore = "needs postfix, dovecot-core and openssl"]
 fn postfix_refusals_each_say_why_and_deliver_nothing() {
@@ -232,58 +242,66 @@ fn postfix_refusals_each_say_why_and_deliver_nothing() {
     let ca = relay.get("CA_FILE").to_string();
     let other_ca = relay.get("OTHER_CA_FILE").to_string();
     let pass = relay.get("RELAY_PASS").to_string();
-    let cases: [(&str, &str, &str, Option<&str>, &str, &str); 6] = [
-        (
-            "wrong password",
-            "PORT_GOOD",
-            "starttls",
-            Some(ca.as_str()),
-            "not-the-password",
-            "refused the login of \"news@example.com\" with AUTH PLAIN: permanent error (535)",
-        ),
-        (
-            "certificate for another host name",
-            "PORT_OTHER",
-            "starttls",
-            Some(ca.as_str()),
-            &pass,
-            "certificate is for another host name (it names mail.example.org), not \"127.0.0.1\"",
-        ),
-        (
-            "expired certificate",
-            "PORT_EXPIRED",
-            "starttls",
-            Some(ca.as_str()),
-            &pass,
-            "the server's certificate expired on 2021-01-01",
-        ),
-        (
-            "CA not given",
-            "PORT_GOOD",
-            "starttls",
-            None,
-            &pass,
-            "signed by a CA that is not trusted here (checked against the system trust store",
-        ),
-        (
-            "another CA given",
-            "PORT_TLS",
-            "tls",
-            Some(other_ca.as_str()),
-            &pass,
-            "other-ca.pem (1 certificate)",
-        ),
-        (
-            "STARTTLS dropped from EHLO",
-            "PORT_NOTLS",
-            "starttls",
-            Some(ca.as_str()),
-            &pass,
-            "did not offer STARTTLS",
-        ),
+    let cases = [
+        Case {
+            what: "wrong password",
+            port: "PORT_GOOD",
+            security: "starttls",
+            ca_file: Some(ca.as_str()),
+            password: "not-the-password",
+            says: "refused the login of \"news@example.com\" with AUTH PLAIN: permanent error (535)",
+        },
+        Case {
+            what: "certificate for another host name",
+            port: "PORT_OTHER",
+            security: "starttls",
+            ca_file: Some(ca.as_str()),
+            password: &pass,
+            says: "certificate is for another host name (it names mail.example.org), not \"127.0.0.1\"",
+        },
+        Case {
+            what: "expired certificate",
+            port: "PORT_EXPIRED",
+            security: "starttls",
+            ca_file: Some(ca.as_str()),
+            password: &pass,
+            says: "the server's certificate expired on 2021-01-01",
+        },
+        Case {
+            what: "CA not given",
+            port: "PORT_GOOD",
+            security: "starttls",
+            ca_file: None,
+            password: &pass,
+            says: "signed by a CA that is not trusted here (checked against the system trust store",
+        },
+        Case {
+            what: "another CA given",
+            port: "PORT_TLS",
+            security: "tls",
+            ca_file: Some(other_ca.as_str()),
+            password: &pass,
+            says: "other-ca.pem (1 certificate)",
+        },
+        Case {
+            what: "STARTTLS dropped from EHLO",
+            port: "PORT_NOTLS",
+            security: "starttls",
+            ca_file: Some(ca.as_str()),
+            password: &pass,
+            says: "did not offer STARTTLS",
+        },
     ];
     let mut messages_seen = Vec::new();
-    for (what, port, security, ca_file, password, needle) in cases {
+    for Case {
+        what,
+        port,
+        security,
+        ca_file,
+        password,
+        says: needle,
+    } in cases
+    {
         let p = project(&relay, port, security, ca_file, "");
         let out = run(&relay, &p, password, &["send"]);
         assert_eq!(out.status.code(), Some(1), "{what}: {}", shown(&out));

@@ -37,6 +37,9 @@ fn report_dkim(config: &Config) -> anyhow::Result<()> {
 /// Connects to each relay; true when every one worked.
 fn report_relays(config: &Config) -> anyhow::Result<bool> {
     let mut ok = true;
+    if config.delivery.transport == newsletter::config::Transport::File {
+        println!("smtp: note: transport = \"file\" (sends write .eml files); checking [delivery.smtp] anyway");
+    }
     for p in probe::probe_relays(config, None)? {
         match p.result {
             Ok(lines) => {
