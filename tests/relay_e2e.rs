@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::send_project::{shown, Project, SECRET};
+use common::send_project::{shown, Project};
 
 const LIST: &str =
     "email,name\nada@example.com,Ada\ngrace@example.com,Grace\nrosalind@example.com,Rosalind\n";
@@ -111,34 +111,15 @@ fn project(
     ca_file: Option<&str>,
     extra: &str,
 ) -> Project {
-    let project = Project::new(LIST, "max_send_errors = 50\nretries = 3");
-    let path = project.config_path();
-    let mut text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("transport = \"file\"", "transport = \"smtp\"");
-    text.push_str(&format!(
-        "\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"{security}\"\npool = 2\n\
-         username_env = \"NL_E2E_USER\"\npassword_env = \"NL_E2E_PASS\"\n",
-        relay.get(port_key)
-    ));
-    if let Some(ca) = ca_file {
-        text.push_str(&format!("ca_file = \"{ca}\"\n"));
-    }
-    text.push_str(extra);
-    std::fs::write(&path, text).unwrap();
-    project
+    let port = relay.get(port_key).parse().unwrap();
+    let ca = ca_file
+        .map(|c| format!("ca_file = \"{c}\""))
+        .unwrap_or_default();
+    Project::for_relay(LIST, port, security, &format!("{ca}\n{extra}"))
 }
 
 fn run(relay: &Relay, project: &Project, password: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(project.config_path())
-        .args(args)
-        .env("NL_TEST_UNSUB_SECRET", SECRET)
-        .env("NL_E2E_USER", relay.get("RELAY_USER"))
-        .env("NL_E2E_PASS", password)
-        .output()
-        .expect("run newsletter")
+    project.run_with_login(relay.get("RELAY_USER"), password, args)
 }
 
 fn recipients(messages: &[String]) -> Vec<String> {

@@ -8,9 +8,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::send_project::{shown, Project, SECRET};
+use common::send_project::{shown, Project};
 use common::smtp_server::{ServerOptions, SmtpServer, TlsMode};
 use common::test_ca::{Leaf, TestCa};
 use mailin::AuthMechanism;
@@ -20,37 +20,22 @@ const LIST: &str =
 const USER: &str = "news@example.com";
 const PASS: &str = "correct horse battery staple";
 
-/// A project sending through `[delivery.smtp]` = `smtp`, with `ca_file`
-/// written from `ca` when given, and a login from NL_TEST_USER/NL_TEST_PASS.
+/// A project sending through the server, with `ca_file` written from `ca`
+/// when given.
 fn relay_project(server: &SmtpServer, security: &str, ca: Option<&TestCa>, extra: &str) -> Project {
-    let project = Project::new(LIST, "max_send_errors = 50\nretries = 3");
-    let path = project.config_path();
-    let mut text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("transport = \"file\"", "transport = \"smtp\"");
-    text.push_str(&format!(
-        "\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"{security}\"\npool = 2\n\
-         username_env = \"NL_TEST_USER\"\npassword_env = \"NL_TEST_PASS\"\n{extra}\n",
-        server.addr().port()
-    ));
+    let mut keys = extra.to_string();
+    if ca.is_some() {
+        keys.push_str("\nca_file = \"relay-ca.pem\"");
+    }
+    let project = Project::for_relay(LIST, server.addr().port(), security, &keys);
     if let Some(ca) = ca {
         ca.write_pem(&project.root().join("relay-ca.pem"));
-        text.push_str("ca_file = \"relay-ca.pem\"\n");
     }
-    std::fs::write(&path, text).unwrap();
     project
 }
 
 fn run_with_login(project: &Project, password: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(project.config_path())
-        .args(args)
-        .env("NL_TEST_UNSUB_SECRET", SECRET)
-        .env("NL_TEST_USER", USER)
-        .env("NL_TEST_PASS", password)
-        .output()
-        .expect("run newsletter")
+    project.run_with_login(USER, password, args)
 }
 
 fn tls_server(tls: TlsMode, ca: &TestCa, leaf: Leaf) -> SmtpServer {
@@ -80,6 +65,14 @@ fn assert_refused(project: &Project, server: &SmtpServer, out: &Output, needle: 
         "{}",
         shown(out)
     );
+}
+
+/// A send through `server` that must be refused saying `says`.
+fn send_refused(server: &SmtpServer, security: &str, ca: Option<&TestCa>, says: &str) -> Output {
+    let project = relay_project(server, security, ca, "");
+    let out = run_with_login(&project, PASS, &["send"]);
+    assert_refused(&project, server, &out, says);
+    out
 }
 
 #[test]
@@ -144,7 +137,7 @@ fn a_wrong_password_stops_the_run_at_once_and_leaves_readers_queued() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("535") && stderr.contains("NL_TEST_USER and NL_TEST_PASS"),
+        stderr.contains("535") && stderr.contains("NL_RELAY_USER and NL_RELAY_PASS"),
         "{stderr}"
     );
     // Not retried in a loop: at most one login per connection of the pool.
@@ -163,12 +156,10 @@ fn a_wrong_password_stops_the_run_at_once_and_leaves_readers_queued() {
 fn a_certificate_for_another_host_name_is_refused() {
     let ca = TestCa::new("Relay Test CA");
     let server = tls_server(TlsMode::StartTls, &ca, Leaf::OtherHost("mail.example.org"));
-    let project = relay_project(&server, "starttls", Some(&ca), "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(
-        &project,
+    send_refused(
         &server,
-        &out,
+        "starttls",
+        Some(&ca),
         "certificate is for another host name (it names mail.example.org), not \"127.0.0.1\"",
     );
     assert!(
@@ -181,9 +172,12 @@ fn a_certificate_for_another_host_name_is_refused() {
 fn an_expired_certificate_is_refused() {
     let ca = TestCa::new("Relay Test CA");
     let server = tls_server(TlsMode::Implicit, &ca, Leaf::Expired);
-    let project = relay_project(&server, "tls", Some(&ca), "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(&project, &server, &out, "certificate expired on 2021-01-01");
+    send_refused(
+        &server,
+        "tls",
+        Some(&ca),
+        "certificate expired on 2021-01-01",
+    );
 }
 
 #[test]
@@ -191,20 +185,21 @@ fn a_ca_the_sender_was_not_given_is_refused_and_ca_file_is_the_hint() {
     let ca = TestCa::new("Relay Test CA");
     let server = tls_server(TlsMode::StartTls, &ca, Leaf::Loopback);
     // No ca_file: the system store does not know this CA.
-    let project = relay_project(&server, "starttls", None, "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(
-        &project,
+    let out = send_refused(
         &server,
-        &out,
+        "starttls",
+        None,
         "signed by a CA that is not trusted here",
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("set ca_file ="));
     // Another CA in ca_file is no better.
     let other = TestCa::new("Some Other CA");
-    let project = relay_project(&server, "starttls", Some(&other), "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(&project, &server, &out, "relay-ca.pem (1 certificate)");
+    send_refused(
+        &server,
+        "starttls",
+        Some(&other),
+        "relay-ca.pem (1 certificate)",
+    );
     assert!(server.auth_attempts().is_empty());
 }
 
@@ -217,9 +212,7 @@ fn a_relay_that_drops_starttls_gets_nothing_in_plain_text() {
         ..ServerOptions::default()
     });
     let ca = TestCa::new("Relay Test CA");
-    let project = relay_project(&server, "starttls", Some(&ca), "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(&project, &server, &out, "did not offer STARTTLS");
+    send_refused(&server, "starttls", Some(&ca), "did not offer STARTTLS");
     assert!(
         server.auth_attempts().is_empty(),
         "the password went out in plain text"
@@ -234,14 +227,13 @@ fn credentials_but_no_auth_offered_is_an_error_not_an_anonymous_send() {
         cert: Some(ca.leaf(Leaf::Loopback)),
         ..ServerOptions::default()
     });
-    let project = relay_project(&server, "starttls", Some(&ca), "");
-    let out = run_with_login(&project, PASS, &["send"]);
-    assert_refused(
-        &project,
+    send_refused(
         &server,
-        &out,
+        "starttls",
+        Some(&ca),
         "offers no AUTH at all, but credentials are configured",
     );
+    let project = relay_project(&server, "starttls", Some(&ca), "");
     let check = run_with_login(&project, PASS, &["check", "--smtp"]);
     assert_eq!(check.status.code(), Some(1), "{}", shown(&check));
     assert!(String::from_utf8_lossy(&check.stdout).contains("FAILED"));
