@@ -58,7 +58,8 @@ impl Relay {
         format!("{scheme}://{}:{}", self.host, self.port)
     }
 
-    fn from_config(smtp: &SmtpConfig, config: &Config) -> Result<Relay, SendError> {
+    /// `section` names the relay's table in messages (`[delivery.smtp]`).
+    fn from_config(smtp: &SmtpConfig, config: &Config, section: &str) -> Result<Relay, SendError> {
         let bad = |message: String| SendError::BadConfig {
             path: config.source_path.clone(),
             message,
@@ -70,7 +71,7 @@ impl Relay {
                 None => Ok(None),
                 Some(var) => std::env::var(var).map(|v| Some((var.clone(), v))).map_err(|_| {
                     bad(format!(
-                        "[delivery.smtp] {what}_env names the environment variable {var}, which is not set; export it before sending"
+                        "{section} {what}_env names the environment variable {var}, which is not set; export it before sending"
                     ))
                 }),
             }
@@ -86,9 +87,9 @@ impl Relay {
             }),
             (None, None) => None,
             _ => {
-                return Err(bad(
-                    "[delivery.smtp] set both username_env and password_env, or neither".into(),
-                ))
+                return Err(bad(format!(
+                    "{section} set both username_env and password_env, or neither"
+                )))
             }
         };
         Ok(Relay {
@@ -189,7 +190,14 @@ pub fn relays(config: &Config, override_url: Option<&str>) -> Result<Vec<Relay>,
     }
     std::iter::once(&config.delivery.smtp)
         .chain(config.delivery.relays.iter())
-        .map(|s| Relay::from_config(s, config))
+        .enumerate()
+        .map(|(i, s)| {
+            let section = match i {
+                0 => "[delivery.smtp]".to_string(),
+                n => format!("[[delivery.relays]] #{n}"),
+            };
+            Relay::from_config(s, config, &section)
+        })
         .collect()
 }
 

@@ -14,6 +14,7 @@
 #   PORT_EXPIRED  STARTTLS, certificate that expired in 2021
 #   PORT_TLS      implicit TLS (wrapper mode), good certificate
 #   PORT_NOTLS    no STARTTLS offered (a downgraded relay)
+#   PORT_PLAIN    no TLS, no AUTH, relays for loopback (the benchmark's baseline)
 # The one login is $RELAY_USER / $RELAY_PASS (written to relay.env).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -53,9 +54,9 @@ while [ "$p" != / ]; do
     p="$(dirname "$p")"
 done
 
-read -r PORT_GOOD PORT_OTHER PORT_EXPIRED PORT_TLS PORT_NOTLS < <(python3 - <<'EOF'
+read -r PORT_GOOD PORT_OTHER PORT_EXPIRED PORT_TLS PORT_NOTLS PORT_PLAIN < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(5)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -186,6 +187,7 @@ cat >"$pf/master.cf" <<EOF
 127.0.0.1:$PORT_EXPIRED inet n - n - - smtpd -o smtpd_tls_chain_files=$tls/expired.key,$tls/expired.pem
 127.0.0.1:$PORT_TLS inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt
 127.0.0.1:$PORT_NOTLS inet n - n - - smtpd -o smtpd_tls_security_level=none
+127.0.0.1:$PORT_PLAIN inet n - n - - smtpd -o smtpd_tls_security_level=none -o smtpd_sasl_auth_enable=no -o mynetworks=127.0.0.0/8 -o smtpd_relay_restrictions=permit_mynetworks,reject -o smtpd_recipient_restrictions=permit_mynetworks,reject
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
 tlsmgr    unix - - n 1000? 1 tlsmgr
@@ -219,6 +221,7 @@ PORT_OTHER=$PORT_OTHER
 PORT_EXPIRED=$PORT_EXPIRED
 PORT_TLS=$PORT_TLS
 PORT_NOTLS=$PORT_NOTLS
+PORT_PLAIN=$PORT_PLAIN
 CA_FILE=$tls/ca.pem
 OTHER_CA_FILE=$tls/other-ca.pem
 MAIL_DIR=$dir/mail/inbox
