@@ -104,6 +104,49 @@ fn starttls_with_the_ca_file_and_login_delivers_and_check_reports_it() {
 }
 
 #[test]
+fn the_system_trust_store_is_used_and_the_mozilla_roots_stand_in_when_it_is_empty() {
+    let ca = TestCa::new("Corporate CA");
+    let server = tls_server(TlsMode::StartTls, &ca, Leaf::Loopback);
+    let project = relay_project(&server, "starttls", None, "");
+    // The CA as the only one in the system store (SSL_CERT_FILE and
+    // SSL_CERT_DIR say where OpenSSL-style stores are): trusted with no ca_file.
+    let system = project.root().join("system-ca.pem");
+    ca.write_pem(&system);
+    let no_dir = project.root().join("no-certs");
+    std::fs::create_dir(&no_dir).unwrap();
+    let check = project.run_with_login_env(
+        USER,
+        PASS,
+        &["check", "--smtp"],
+        &[("SSL_CERT_FILE", &system), ("SSL_CERT_DIR", &no_dir)],
+    );
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        stdout.contains(": ok")
+            && stdout.contains("checked against the system trust store (1 certificate)"),
+        "{}",
+        shown(&check)
+    );
+    // A system with no store at all: the Mozilla roots, which do not know this CA.
+    let empty = project.root().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let check = project.run_with_login_env(
+        USER,
+        PASS,
+        &["check", "--smtp"],
+        &[("SSL_CERT_FILE", &empty), ("SSL_CERT_DIR", &no_dir)],
+    );
+    assert_eq!(check.status.code(), Some(1), "{}", shown(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stderr)
+            .contains("checked against the Mozilla roots (the system has no trust store)"),
+        "{}",
+        shown(&check)
+    );
+    assert!(server.messages().is_empty());
+}
+
+#[test]
 fn implicit_tls_delivers_with_auth_login_when_that_is_all_the_relay_offers() {
     let ca = TestCa::new("Relay Test CA");
     let server = SmtpServer::start_with(ServerOptions {

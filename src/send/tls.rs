@@ -123,7 +123,11 @@ impl Trust {
         let base = if self.system == 0 {
             "the Mozilla roots (the system has no trust store)".to_string()
         } else {
-            format!("the system trust store ({} certificates)", self.system)
+            format!(
+                "the system trust store ({} certificate{})",
+                self.system,
+                if self.system == 1 { "" } else { "s" }
+            )
         };
         match &self.ca_file {
             Some(p) => format!(

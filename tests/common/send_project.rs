@@ -110,15 +110,29 @@ impl Project {
 
     /// [`Project::run`] with the relay login in the environment.
     pub fn run_with_login(&self, user: &str, password: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        self.run_with_login_env(user, password, args, &[])
+    }
+
+    /// [`Project::run_with_login`] with more environment variables.
+    pub fn run_with_login_env(
+        &self,
+        user: &str,
+        password: &str,
+        args: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_newsletter"));
+        command
             .arg("--config")
             .arg(self.config_path())
             .args(args)
             .env("NL_TEST_UNSUB_SECRET", SECRET)
             .env("NL_RELAY_USER", user)
-            .env("NL_RELAY_PASS", password)
-            .output()
-            .expect("run newsletter")
+            .env("NL_RELAY_PASS", password);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().expect("run newsletter")
     }
 
     pub fn ledger(&self) -> newsletter::ledger::Ledger {
