@@ -7,3 +7,4 @@ pub mod preview;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
+pub mod test_ca;
