@@ -20,6 +20,8 @@ pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod deliveries;
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
+mod roster;
+pub use roster::ChangesSince;
 pub mod lock;
 pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
 pub use lock::{LockError, StateLock};

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use hmac::{Hmac, Mac};
 use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey,
@@ -23,37 +22,20 @@ use crate::render::personalize::Values;
 
 use super::SendError;
 
-type HmacSha256 = Hmac<Sha256>;
-
 /// The secret used when the configured environment variable is unset. Only
 /// allowed for the file transport, dry runs and `--to` test sends (see
 /// [`Composer::new`]); tokens signed with it are worthless by design.
 pub const DEVELOPMENT_SECRET: &str = "newsletter-development-secret-do-not-use-in-production";
 
-/// Signs unsubscribe tokens: `hex(lower-cased address) "." hex(HMAC-SHA256)[..32]`.
-/// The token carries the address, so the unsubscribe page needs only the
-/// token and the secret to know who asked ([`verify_unsubscribe_token`]).
+/// Signs an unsubscribe token for `address`; the format and its purpose
+/// label live in [`crate::audience::tokens`], which `serve` verifies with.
 pub fn unsubscribe_token(secret: &[u8], address: &str) -> String {
-    let key = address.to_lowercase();
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(key.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    format!(
-        "{}.{}",
-        hex::encode(key.as_bytes()),
-        hex::encode(&tag[..16])
-    )
+    crate::audience::tokens::unsubscribe_token(secret, address)
 }
 
 /// The address a token was issued for, if the token is genuine.
 pub fn verify_unsubscribe_token(secret: &[u8], token: &str) -> Option<String> {
-    let (addr_hex, tag_hex) = token.split_once('.')?;
-    let address = String::from_utf8(hex::decode(addr_hex).ok()?).ok()?;
-    let tag = hex::decode(tag_hex).ok()?;
-    let mut mac = HmacSha256::new_from_slice(secret).ok()?;
-    mac.update(address.as_bytes());
-    mac.verify_truncated_left(&tag).ok()?;
-    Some(address)
+    crate::audience::tokens::verify_unsubscribe(secret, token).ok()
 }
 
 /// One composed message, ready for the wire or the outbox.

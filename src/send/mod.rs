@@ -119,6 +119,8 @@ pub struct SendReport {
     pub already_sent: usize,
     pub unsubscribed: usize,
     pub invalid: usize,
+    /// Why readers were skipped: the store's suppressions, CSV marks, invalid rows.
+    pub skipped_by: crate::audience::SkipCounts,
     /// Rows merged into an earlier row with the same address (ignoring case).
     pub duplicates: usize,
     /// Dry run: how many messages a real run would send now.
@@ -280,6 +282,7 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     // Phase 1: stream the list into the ledger.
     let run = ledger.begin_delivery_run(issue)?;
     let mut reader = SubscriberReader::open(&config.subscribers.file)?;
+    let mut audience = crate::audience::Recipients::load(&ledger)?;
     ledger.begin()?;
     let mut in_batch = 0usize;
     let enqueue_result = (|| -> Result<(), SendError> {
@@ -289,7 +292,11 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
                     report.invalid += 1;
                     report.problems.push(problem);
                 }
-                Row::Unsubscribed { .. } => report.unsubscribed += 1,
+                Row::Unsubscribed { address, .. } => {
+                    report.unsubscribed += 1;
+                    audience.csv_marked(&address);
+                }
+                Row::Subscriber(s) if audience.withhold(&s.key) => {}
                 Row::Subscriber(s) => {
                     let fields = serde_json::to_string(&s.fields).unwrap_or_else(|_| "{}".into());
                     match ledger.enqueue_delivery(
@@ -320,6 +327,11 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
                 }
             }
         }
+        // Readers who subscribed through `serve` (or were added by hand) and
+        // are not in the CSV; one already listed above keeps its CSV row.
+        for r in audience.store_readers(&ledger)? {
+            ledger.enqueue_delivery(issue, run, &r.email, &r.address, &r.name, "{}", 0)?;
+        }
         Ok(())
     })();
     if let Err(e) = enqueue_result {
@@ -328,7 +340,12 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     }
     let counts = ledger.delivery_counts(issue, Some(run))?;
     report.already_sent = counts.sent;
-    report.skipped = report.unsubscribed + report.invalid + counts.sent + counts.failed;
+    report.skipped_by = crate::audience::SkipCounts {
+        csv_marked: report.unsubscribed,
+        invalid: report.invalid,
+        ..audience.skipped
+    };
+    report.skipped = report.skipped_by.total() + counts.sent + counts.failed;
     if opts.dry_run {
         report.would_send = counts.queued
             + if opts.resend_ambiguous {
