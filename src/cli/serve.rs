@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Context;
@@ -29,6 +30,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let options = ServeOptions {
         host: args.host.unwrap_or_else(|| config.serve.host.clone()),

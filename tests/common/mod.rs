@@ -5,4 +5,5 @@ pub mod chromium;
 pub mod cli;
 pub mod sample;
 pub mod send_project;
+pub mod serve;
 pub mod smtp_server;
