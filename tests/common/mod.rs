@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests (`mod common;`).
 #![allow(dead_code)]
 
+pub mod cdp;
 pub mod chromium;
 pub mod cli;
 pub mod sample;
