@@ -43,9 +43,18 @@ impl Aiosmtpd {
             .stdout(Stdio::null())
             .spawn()
             .expect("python3 with aiosmtpd");
+        let mut server = Aiosmtpd {
+            child,
+            store,
+            port: 0,
+        };
         for _ in 0..600 {
-            if let Some(port) = std::fs::read_to_string(&portfile).ok().and_then(|p| p.trim().parse().ok()) {
-                return Aiosmtpd { child, store, port };
+            if let Some(port) = std::fs::read_to_string(&portfile)
+                .ok()
+                .and_then(|p| p.trim().parse().ok())
+            {
+                server.port = port;
+                return server;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -59,16 +68,23 @@ impl Aiosmtpd {
     /// Recipient -> raw messages received for them.
     fn received(&self) -> HashMap<String, Vec<Vec<u8>>> {
         let mut out: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
-        for entry in std::fs::read_dir(&self.store).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&self.store)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let path = entry.path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.starts_with('.') || !name.ends_with(".json") {
                 continue;
             }
-            let envelope: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let envelope: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let raw = std::fs::read(path.with_extension("eml")).unwrap();
             for to in envelope["to"].as_array().unwrap() {
-                out.entry(to.as_str().unwrap().to_lowercase()).or_default().push(raw.clone());
+                out.entry(to.as_str().unwrap().to_lowercase())
+                    .or_default()
+                    .push(raw.clone());
             }
         }
         out
@@ -108,25 +124,57 @@ fn aiosmtpd_one_click_then_the_next_issue_skips_only_that_reader() {
     assert!(out.status.success(), "{}", shown(&out));
     let first = smtp.wait_for("reader7@example.com", 1);
     let link = one_click_link(&header(&first[0], "List-Unsubscribe"));
-    assert_eq!(header(&first[0], "List-Unsubscribe-Post").trim(), "List-Unsubscribe=One-Click");
+    assert_eq!(
+        header(&first[0], "List-Unsubscribe-Post").trim(),
+        "List-Unsubscribe=One-Click"
+    );
 
     let serve = Serve::start(&project.config_path(), &ENV);
     // A mail scanner (or anyone) following another reader's link: no change.
-    let other = one_click_link(&header(&smtp.wait_for("reader8@example.com", 1)[0], "List-Unsubscribe"));
-    assert_eq!(request(serve.addr, "GET", &path_of(&other), None).status, 200);
-    let answer = request(serve.addr, "POST", &path_of(&link), Some("List-Unsubscribe=One-Click"));
+    let other = one_click_link(&header(
+        &smtp.wait_for("reader8@example.com", 1)[0],
+        "List-Unsubscribe",
+    ));
+    assert_eq!(
+        request(serve.addr, "GET", &path_of(&other), None).status,
+        200
+    );
+    let answer = request(
+        serve.addr,
+        "POST",
+        &path_of(&link),
+        Some("List-Unsubscribe=One-Click"),
+    );
     assert_eq!(answer.status, 200, "{answer:?}");
     let ledger = project.ledger();
-    assert_eq!(ledger.subscriber("reader7@example.com").unwrap().unwrap().status, SubscriberStatus::Unsubscribed);
-    assert_eq!(ledger.subscriber("reader8@example.com").unwrap(), None, "the GET left reader 8 alone");
+    assert_eq!(
+        ledger
+            .subscriber("reader7@example.com")
+            .unwrap()
+            .unwrap()
+            .status,
+        SubscriberStatus::Unsubscribed
+    );
+    assert_eq!(
+        ledger.subscriber("reader8@example.com").unwrap(),
+        None,
+        "the GET left reader 8 alone"
+    );
 
     project.write_issue(2);
     let out = project.run(&["send", "--issue", "2", "--smtp", &smtp.url()]);
     assert!(out.status.success(), "{}", shown(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("19 sent"), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("19 sent"),
+        "{}",
+        shown(&out)
+    );
     let received = smtp.received();
     for i in 0..20 {
-        let n = received.get(&format!("reader{i}@example.com")).map(Vec::len).unwrap_or(0);
+        let n = received
+            .get(&format!("reader{i}@example.com"))
+            .map(Vec::len)
+            .unwrap_or(0);
         assert_eq!(n, if i == 7 { 1 } else { 2 }, "reader{i}");
     }
 }
@@ -136,7 +184,11 @@ fn aiosmtpd_one_click_then_the_next_issue_skips_only_that_reader() {
 fn chromium_double_opt_in_with_the_mail_at_a_real_smtp_server() {
     let tmp = tempfile::tempdir().unwrap();
     let smtp = Aiosmtpd::start(tmp.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let project = Project::new("email,name\nann@example.com,Ann\n", "");
     let config = std::fs::read_to_string(project.config_path())
         .unwrap()
@@ -182,28 +234,54 @@ fn chromium_double_opt_in_with_the_mail_at_a_real_smtp_server() {
          document.querySelector('#name').value = 'Rea Der';\
          document.querySelector('button[type=submit]').click(); true",
     );
-    browser.wait_for("the answer page", "document.body.innerText.includes('Check your inbox')");
+    browser.wait_for(
+        "the answer page",
+        "document.body.innerText.includes('Check your inbox')",
+    );
     let mail = smtp.wait_for("reader@example.com", 1);
     let link = common::serve::confirm_link(&mail[0]);
     assert!(link.starts_with(&base), "{link}");
-    browser.eval(&format!("location.href = {}; true", serde_json::json!(link)));
-    browser.wait_for("the confirm page", "!!document.querySelector('form button')");
+    browser.eval(&format!(
+        "location.href = {}; true",
+        serde_json::json!(link)
+    ));
+    browser.wait_for(
+        "the confirm page",
+        "!!document.querySelector('form button')",
+    );
     assert_eq!(
-        project.ledger().subscriber("reader@example.com").unwrap().unwrap().status,
+        project
+            .ledger()
+            .subscriber("reader@example.com")
+            .unwrap()
+            .unwrap()
+            .status,
         SubscriberStatus::Unconfirmed,
         "opening the link confirms nothing"
     );
     browser.eval("document.querySelector('form button').click(); true");
-    browser.wait_for("confirmed", "document.body.innerText.includes('You are subscribed')");
+    browser.wait_for(
+        "confirmed",
+        "document.body.innerText.includes('You are subscribed')",
+    );
 
     // A second reader asks but never confirms.
-    browser.eval(&format!("location.href = {}; true", serde_json::json!(format!("{base}/subscribe"))));
-    browser.wait_for("the form again", "!!document.querySelector('#email') && location.pathname === '/subscribe'");
+    browser.eval(&format!(
+        "location.href = {}; true",
+        serde_json::json!(format!("{base}/subscribe"))
+    ));
+    browser.wait_for(
+        "the form again",
+        "!!document.querySelector('#email') && location.pathname === '/subscribe'",
+    );
     browser.eval(
         "document.querySelector('#email').value = 'lurker@example.com';\
          document.querySelector('button[type=submit]').click(); true",
     );
-    browser.wait_for("the answer page", "document.body.innerText.includes('Check your inbox')");
+    browser.wait_for(
+        "the answer page",
+        "document.body.innerText.includes('Check your inbox')",
+    );
     smtp.wait_for("lurker@example.com", 1);
 
     let export = project.run(&["subscribers", "export"]);
@@ -214,9 +292,19 @@ fn chromium_double_opt_in_with_the_mail_at_a_real_smtp_server() {
     let out = project.run(&["send"]);
     assert!(out.status.success(), "{}", shown(&out));
     let received = smtp.received();
-    assert_eq!(received["reader@example.com"].len(), 2, "confirmation + the issue");
-    assert_eq!(received["lurker@example.com"].len(), 1, "only the confirmation");
+    assert_eq!(
+        received["reader@example.com"].len(),
+        2,
+        "confirmation + the issue"
+    );
+    assert_eq!(
+        received["lurker@example.com"].len(),
+        1,
+        "only the confirmation"
+    );
     assert_eq!(received["ann@example.com"].len(), 1);
-    let _ = Command::new("kill").args(["-TERM", &serve.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
     assert_eq!(serve.wait().unwrap().code(), Some(0));
 }

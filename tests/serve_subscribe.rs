@@ -25,13 +25,21 @@ fn wait_for_file(path: &std::path::Path) -> Vec<u8> {
         if let Ok(bytes) = std::fs::read(path) {
             return bytes;
         }
-        assert!(std::time::Instant::now() < give_up, "{} never written", path.display());
+        assert!(
+            std::time::Instant::now() < give_up,
+            "{} never written",
+            path.display()
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
 fn status_of(project: &Project, address: &str) -> Option<SubscriberStatus> {
-    project.ledger().subscriber(address).unwrap().map(|r| r.status)
+    project
+        .ledger()
+        .subscriber(address)
+        .unwrap()
+        .map(|r| r.status)
 }
 
 #[test]
@@ -42,16 +50,31 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
     assert_eq!(form.status, 200);
     assert!(form.body.contains("name=\"email\"") && form.body.contains("name=\"website\""));
 
-    let asked = request(serve.addr, "POST", "/subscribe", Some("email=New%40Example.com&name=Nia+New&website="));
+    let asked = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=New%40Example.com&name=Nia+New&website="),
+    );
     assert_eq!(asked.status, 200);
     let mail = wait_for_file(&confirmation_file(&project, "new@example.com"));
-    assert_eq!(status_of(&project, "new@example.com"), Some(SubscriberStatus::Unconfirmed));
+    assert_eq!(
+        status_of(&project, "new@example.com"),
+        Some(SubscriberStatus::Unconfirmed)
+    );
 
     // Unconfirmed readers receive nothing.
     let out = project.run(&["send"]);
     assert!(out.status.success(), "{}", shown(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 sent"), "{}", shown(&out));
-    assert!(!project.root().join("outbox/001/new@example.com.eml").exists());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 sent"),
+        "{}",
+        shown(&out)
+    );
+    assert!(!project
+        .root()
+        .join("outbox/001/new@example.com.eml")
+        .exists());
 
     let link = path_of(&confirm_link(&mail));
     let page = request(serve.addr, "GET", &link, None);
@@ -64,7 +87,10 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
     );
     let done = request(serve.addr, "POST", &link, Some("confirm=yes"));
     assert_eq!(done.status, 200, "{done:?}");
-    assert_eq!(status_of(&project, "new@example.com"), Some(SubscriberStatus::Active));
+    assert_eq!(
+        status_of(&project, "new@example.com"),
+        Some(SubscriberStatus::Active)
+    );
 
     let export = project.run(&["subscribers", "export"]);
     let csv = String::from_utf8_lossy(&export.stdout);
@@ -75,8 +101,13 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
     project.write_issue(2);
     let out = project.run(&["send", "--issue", "2"]);
     assert!(out.status.success(), "{}", shown(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 sent"), "{}", shown(&out));
-    let eml = std::fs::read_to_string(project.root().join("outbox/002/new@example.com.eml")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 sent"),
+        "{}",
+        shown(&out)
+    );
+    let eml =
+        std::fs::read_to_string(project.root().join("outbox/002/new@example.com.eml")).unwrap();
     assert!(eml.contains("Nia New"), "{eml}");
     assert!(!serve.log().contains("new@example.com"), "{}", serve.log());
 }
@@ -85,19 +116,39 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
 fn the_answer_is_the_same_for_known_and_unknown_addresses_and_bots_get_nothing() {
     let project = Project::new("email,name\nann@example.com,Ann\n", "");
     let serve = Serve::start(&project.config_path(), &ENV);
-    let known = request(serve.addr, "POST", "/subscribe", Some("email=ann%40example.com"));
-    let unknown = request(serve.addr, "POST", "/subscribe", Some("email=zed%40example.com"));
+    let known = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=ann%40example.com"),
+    );
+    let unknown = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=zed%40example.com"),
+    );
     assert_eq!((known.status, unknown.status), (200, 200));
     assert_eq!(known.body, unknown.body);
     // Ann is in the CSV: asking again must not stop her issues.
     assert_eq!(status_of(&project, "ann@example.com"), None);
-    let bot = request(serve.addr, "POST", "/subscribe", Some("email=bot%40example.com&website=http%3A%2F%2Fspam"));
+    let bot = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=bot%40example.com&website=http%3A%2F%2Fspam"),
+    );
     assert_eq!(bot.body, unknown.body);
     wait_for_file(&confirmation_file(&project, "zed@example.com"));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!confirmation_file(&project, "bot@example.com").exists());
     assert_eq!(status_of(&project, "bot@example.com"), None);
-    let invalid = request(serve.addr, "POST", "/subscribe", Some("email=not-an-address"));
+    let invalid = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=not-an-address"),
+    );
     assert_eq!(invalid.status, 422);
 }
 
@@ -106,38 +157,86 @@ fn resubscribing_after_an_unsubscribe_goes_through_confirmation_and_old_links_do
     let project = Project::new("email,name\nann@example.com,Ann\n", "");
     let serve = Serve::start(&project.config_path(), &ENV);
     let secret = SECRET.as_bytes();
-    let old_link = tokens::confirm_token(secret, "ann@example.com", chrono::Utc::now().timestamp() - 60);
+    let old_link = tokens::confirm_token(
+        secret,
+        "ann@example.com",
+        chrono::Utc::now().timestamp() - 60,
+    );
     let unsub = tokens::unsubscribe_token(secret, "ann@example.com");
-    let answer = request(serve.addr, "POST", &format!("/unsubscribe/{unsub}"), Some("List-Unsubscribe=One-Click"));
+    let answer = request(
+        serve.addr,
+        "POST",
+        &format!("/unsubscribe/{unsub}"),
+        Some("List-Unsubscribe=One-Click"),
+    );
     assert_eq!(answer.status, 200);
-    assert_eq!(status_of(&project, "ann@example.com"), Some(SubscriberStatus::Unsubscribed));
+    assert_eq!(
+        status_of(&project, "ann@example.com"),
+        Some(SubscriberStatus::Unsubscribed)
+    );
 
     // A link issued before the unsubscribe does not undo it.
-    let stale = request(serve.addr, "POST", &format!("/confirm/{old_link}"), Some("confirm=yes"));
+    let stale = request(
+        serve.addr,
+        "POST",
+        &format!("/confirm/{old_link}"),
+        Some("confirm=yes"),
+    );
     assert_eq!(stale.status, 409, "{stale:?}");
-    assert_eq!(status_of(&project, "ann@example.com"), Some(SubscriberStatus::Unsubscribed));
+    assert_eq!(
+        status_of(&project, "ann@example.com"),
+        Some(SubscriberStatus::Unsubscribed)
+    );
 
     // Asking again changes nothing until the new link is confirmed.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    request(serve.addr, "POST", "/subscribe", Some("email=ann%40example.com"));
+    request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=ann%40example.com"),
+    );
     let mail = wait_for_file(&confirmation_file(&project, "ann@example.com"));
-    assert_eq!(status_of(&project, "ann@example.com"), Some(SubscriberStatus::Unsubscribed));
+    assert_eq!(
+        status_of(&project, "ann@example.com"),
+        Some(SubscriberStatus::Unsubscribed)
+    );
     let out = project.run(&["send"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 sent"), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 sent"),
+        "{}",
+        shown(&out)
+    );
     let link = path_of(&confirm_link(&mail));
     let done = request(serve.addr, "POST", &link, Some("confirm=yes"));
     assert_eq!(done.status, 200, "{done:?}");
-    assert_eq!(status_of(&project, "ann@example.com"), Some(SubscriberStatus::Active));
-    let history = project.ledger().subscriber_history("ann@example.com").unwrap();
+    assert_eq!(
+        status_of(&project, "ann@example.com"),
+        Some(SubscriberStatus::Active)
+    );
+    let history = project
+        .ledger()
+        .subscriber_history("ann@example.com")
+        .unwrap();
     assert_eq!(history.len(), 2, "{history:?}");
 }
 
 #[test]
 fn subscribe_posts_are_rate_limited_per_client_and_forwarded_for_needs_trust() {
-    let project = Project::new("email\nann@example.com\n", "\n[serve]\nsubscribe_limit = 2\n");
+    let project = Project::new(
+        "email\nann@example.com\n",
+        "\n[serve]\nsubscribe_limit = 2\n",
+    );
     let serve = Serve::start(&project.config_path(), &ENV);
     let post = |headers: &[(&str, &str)]| {
-        request_with(serve.addr, "POST", "/subscribe", Some("email=x%40example.com"), headers).status
+        request_with(
+            serve.addr,
+            "POST",
+            "/subscribe",
+            Some("email=x%40example.com"),
+            headers,
+        )
+        .status
     };
     assert_eq!(post(&[]), 200);
     assert_eq!(post(&[]), 200);
@@ -156,12 +255,23 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     );
     let serve = Serve::start(&project.config_path(), &ENV);
     let post = |client: &str| {
-        request_with(serve.addr, "POST", "/subscribe", Some("email=x%40example.com"), &[("X-Forwarded-For", client)]).status
+        request_with(
+            serve.addr,
+            "POST",
+            "/subscribe",
+            Some("email=x%40example.com"),
+            &[("X-Forwarded-For", client)],
+        )
+        .status
     };
     assert_eq!(post("198.51.100.7"), 200);
     assert_eq!(post("198.51.100.7"), 429);
     assert_eq!(post("198.51.100.8"), 200);
-    assert!(serve.log().contains("client=198.51.100.8"), "{}", serve.log());
+    assert!(
+        serve.log().contains("client=198.51.100.8"),
+        "{}",
+        serve.log()
+    );
 }
 
 #[test]
@@ -174,21 +284,38 @@ fn the_confirmation_mail_goes_through_the_configured_smtp_relay() {
         .replace("transport = \"file\"", "transport = \"smtp\"");
     std::fs::write(
         project.config_path(),
-        format!("{config}\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"),
+        format!(
+            "{config}\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"
+        ),
     )
     .unwrap();
     let serve = Serve::start(&project.config_path(), &ENV);
-    let answer = request(serve.addr, "POST", "/subscribe", Some("email=sam%40example.com&name=Sam"));
+    let answer = request(
+        serve.addr,
+        "POST",
+        "/subscribe",
+        Some("email=sam%40example.com&name=Sam"),
+    );
     assert_eq!(answer.status, 200);
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while smtp.messages_to("sam@example.com").is_empty() {
-        assert!(std::time::Instant::now() < give_up, "no confirmation mail: {}", serve.log());
+        assert!(
+            std::time::Instant::now() < give_up,
+            "no confirmation mail: {}",
+            serve.log()
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let mail = &smtp.messages_to("sam@example.com")[0];
     let link = path_of(&confirm_link(&mail.data));
-    assert_eq!(request(serve.addr, "POST", &link, Some("confirm=yes")).status, 200);
-    assert_eq!(status_of(&project, "sam@example.com"), Some(SubscriberStatus::Active));
+    assert_eq!(
+        request(serve.addr, "POST", &link, Some("confirm=yes")).status,
+        200
+    );
+    assert_eq!(
+        status_of(&project, "sam@example.com"),
+        Some(SubscriberStatus::Active)
+    );
 }
 
 #[test]
@@ -199,37 +326,61 @@ fn the_subscribers_command_adds_removes_imports_exports_and_counts() {
         assert!(out.status.success(), "{args:?}: {}", shown(&out));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    assert!(ok(&["subscribers", "add", "Dee@example.com", "--name", "Dee"]).contains("added as active"));
+    assert!(
+        ok(&["subscribers", "add", "Dee@example.com", "--name", "Dee"]).contains("added as active")
+    );
     assert!(ok(&["subscribers", "remove", "ann@example.com"]).contains("unsubscribed"));
     let bad = project.run(&["subscribers", "add", "nonsense"]);
     assert_eq!(bad.status.code(), Some(2), "{}", shown(&bad));
 
     let import = project.root().join("more.csv");
-    std::fs::write(&import, "email,name\neve@example.com,Eve\nbroken,X\nann@example.com,Ann\n").unwrap();
+    std::fs::write(
+        &import,
+        "email,name\neve@example.com,Eve\nbroken,X\nann@example.com,Ann\n",
+    )
+    .unwrap();
     let out = project.run(&["subscribers", "import", import.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("more.csv:3"), "{}", shown(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 added"), "{}", shown(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 kept suppressed"), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 added"),
+        "{}",
+        shown(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 kept suppressed"),
+        "{}",
+        shown(&out)
+    );
 
     let list = ok(&["subscribers", "list", "--status", "active"]);
-    assert!(list.contains("Dee@example.com") && list.contains("eve@example.com"), "{list}");
+    assert!(
+        list.contains("Dee@example.com") && list.contains("eve@example.com"),
+        "{list}"
+    );
     assert!(!list.contains("ann@example.com"), "{list}");
     let export = ok(&["subscribers", "export", "--status", "unsubscribed"]);
     assert_eq!(export.lines().count(), 2, "{export}");
     let stats = ok(&["subscribers", "stats"]);
-    assert!(stats.contains("active\t2") && stats.contains("unsubscribed\t1"), "{stats}");
+    assert!(
+        stats.contains("active\t2") && stats.contains("unsubscribed\t1"),
+        "{stats}"
+    );
 
     // check names the CSV row that the store suppresses.
     let check = project.run(&["check"]);
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(
-        stderr.contains("subscribers.csv:2: ann@example.com is unsubscribed in the subscriber store"),
+        stderr
+            .contains("subscribers.csv:2: ann@example.com is unsubscribed in the subscriber store"),
         "{}",
         shown(&check)
     );
     // And the send skips her, though the CSV still lists her.
     let out = ok(&["send"]);
-    assert!(out.contains("2 sent") && out.contains("1 unsubscribed"), "{out}");
+    assert!(
+        out.contains("2 sent") && out.contains("1 unsubscribed"),
+        "{out}"
+    );
 }

@@ -52,7 +52,10 @@ fn a_one_click_post_stops_the_next_issue_for_that_reader_only() {
         Some("List-Unsubscribe=One-Click"),
     );
     assert_eq!(again.status, 200, "a repeated one-click POST is still 200");
-    let history = project.ledger().subscriber_history("bob@example.com").unwrap();
+    let history = project
+        .ledger()
+        .subscriber_history("bob@example.com")
+        .unwrap();
     assert_eq!(history.len(), 1, "the repeat changed nothing: {history:?}");
     assert_eq!(history[0].to, SubscriberStatus::Unsubscribed);
 
@@ -61,15 +64,25 @@ fn a_one_click_post_stops_the_next_issue_for_that_reader_only() {
     assert!(out.status.success(), "{}", shown(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("2 sent"), "{}", shown(&out));
-    assert!(stdout.contains("skipped: 1 unsubscribed"), "{}", shown(&out));
+    assert!(
+        stdout.contains("skipped: 1 unsubscribed"),
+        "{}",
+        shown(&out)
+    );
     assert_eq!(smtp.messages_to("bob@example.com").len(), 1, "only issue 1");
     assert_eq!(smtp.messages_to("ann@example.com").len(), 2);
     assert_eq!(smtp.messages_to("cid@example.com").len(), 2);
 
     // Logged, but never with the address or the token.
     let log = serve.log();
-    assert!(log.contains("path=/unsubscribe") && log.contains("status=200"), "{log}");
-    assert!(!log.contains("bob@example.com") && !log.contains("Bob@Example.com"), "{log}");
+    assert!(
+        log.contains("path=/unsubscribe") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("bob@example.com") && !log.contains("Bob@Example.com"),
+        "{log}"
+    );
     let token = target.rsplit(['=', '/']).next().unwrap();
     assert!(!log.contains(token), "{log}");
     assert_eq!(serve.stop(), Some(0), "SIGTERM stops it cleanly");
@@ -87,11 +100,19 @@ fn a_get_never_unsubscribes_and_bad_tokens_change_nothing() {
     assert!(page.body.contains("<form") && page.body.contains("method=\"post\""));
     assert!(page.body.contains("ann@example.com"));
     let csp = page.header("content-security-policy").unwrap();
-    assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
     // The legacy query form of the link shows the same page.
-    let legacy = request(serve.addr, "GET", &format!("/unsubscribe?token={ann}"), None);
+    let legacy = request(
+        serve.addr,
+        "GET",
+        &format!("/unsubscribe?token={ann}"),
+        None,
+    );
     assert_eq!(legacy.status, 200);
 
     let tag = ann.rsplit('.').next().unwrap();
@@ -120,11 +141,21 @@ fn a_get_never_unsubscribes_and_bad_tokens_change_nothing() {
         tokens::confirm_token(b"another secret", "bob@example.com", now),
     ];
     for token in &confirm_bad {
-        let answer = request(serve.addr, "POST", &format!("/confirm/{token}"), Some("confirm=yes"));
+        let answer = request(
+            serve.addr,
+            "POST",
+            &format!("/confirm/{token}"),
+            Some("confirm=yes"),
+        );
         assert!((400..500).contains(&answer.status), "{token}: {answer:?}");
     }
     // A POST without the one-click body is not an unsubscribe either.
-    let bare = request(serve.addr, "POST", &format!("/unsubscribe/{ann}"), Some("x=1"));
+    let bare = request(
+        serve.addr,
+        "POST",
+        &format!("/unsubscribe/{ann}"),
+        Some("x=1"),
+    );
     assert_eq!(bare.status, 400);
     assert!(
         project.ledger().subscribers_list(None).unwrap().is_empty(),
@@ -140,7 +171,12 @@ fn the_archive_is_served_without_leaving_dist() {
     let home = request(serve.addr, "GET", "/", None);
     assert_eq!(home.status, 200);
     assert!(home.body.contains("archive"));
-    for target in ["/../config.toml", "/%2e%2e/config.toml", "/..%2fconfig.toml", "/issues/..%5c..%5cconfig.toml"] {
+    for target in [
+        "/../config.toml",
+        "/%2e%2e/config.toml",
+        "/..%2fconfig.toml",
+        "/issues/..%5c..%5cconfig.toml",
+    ] {
         let answer = request(serve.addr, "GET", target, None);
         assert_eq!(answer.status, 404, "{target}");
         assert!(!answer.body.contains("unsubscribe_secret_env"), "{target}");
@@ -151,7 +187,12 @@ fn the_archive_is_served_without_leaving_dist() {
     assert_eq!(folder.header("location"), Some("/issues/"));
     let big = "List-Unsubscribe=One-Click&".repeat(2000);
     let token = tokens::unsubscribe_token(SECRET.as_bytes(), "ann@example.com");
-    let answer = request(serve.addr, "POST", &format!("/unsubscribe/{token}"), Some(&big));
+    let answer = request(
+        serve.addr,
+        "POST",
+        &format!("/unsubscribe/{token}"),
+        Some(&big),
+    );
     assert_eq!(answer.status, 413, "bodies are capped");
 }
 
@@ -177,7 +218,10 @@ fn two_hundred_one_click_posts_at_once_during_a_send_are_all_recorded() {
         .unwrap();
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while smtp.messages().is_empty() {
-        assert!(std::time::Instant::now() < give_up, "the send never started");
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the send never started"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(200));
@@ -186,9 +230,16 @@ fn two_hundred_one_click_posts_at_once_during_a_send_are_all_recorded() {
         .map(|i| {
             let barrier = std::sync::Arc::clone(&barrier);
             std::thread::spawn(move || {
-                let token = tokens::unsubscribe_token(SECRET.as_bytes(), &format!("reader{i}@example.com"));
+                let token =
+                    tokens::unsubscribe_token(SECRET.as_bytes(), &format!("reader{i}@example.com"));
                 barrier.wait();
-                request(addr, "POST", &format!("/unsubscribe/{token}"), Some("List-Unsubscribe=One-Click")).status
+                request(
+                    addr,
+                    "POST",
+                    &format!("/unsubscribe/{token}"),
+                    Some("List-Unsubscribe=One-Click"),
+                )
+                .status
             })
         })
         .collect();
@@ -197,14 +248,22 @@ fn two_hundred_one_click_posts_at_once_during_a_send_are_all_recorded() {
     assert!(out.status.success(), "{}", shown(&out));
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let ledger = project.ledger();
-    let unsubscribed = ledger.subscribers_list(Some(SubscriberStatus::Unsubscribed)).unwrap();
+    let unsubscribed = ledger
+        .subscribers_list(Some(SubscriberStatus::Unsubscribed))
+        .unwrap();
     assert_eq!(unsubscribed.len(), 200);
     for i in 0..200 {
-        let history = ledger.subscriber_history(&format!("reader{i}@example.com")).unwrap();
+        let history = ledger
+            .subscriber_history(&format!("reader{i}@example.com"))
+            .unwrap();
         assert_eq!(history.len(), 1, "reader{i}: {history:?}");
     }
     let log = serve.log();
     let everything = format!("{log}{}", shown(&out));
     assert!(!everything.contains("locked"), "{everything}");
-    assert_eq!(log.matches("path=/unsubscribe/… status=200").count(), 200, "{log}");
+    assert_eq!(
+        log.matches("path=/unsubscribe/… status=200").count(),
+        200,
+        "{log}"
+    );
 }

@@ -117,7 +117,11 @@ mod tests {
         let shown = report.problems[0].to_string();
         assert!(shown.contains("import.csv:3"), "{shown}");
         assert_eq!(
-            ledger.subscriber("gone@example.com").unwrap().unwrap().status,
+            ledger
+                .subscriber("gone@example.com")
+                .unwrap()
+                .unwrap()
+                .status,
             SubscriberStatus::Bounced
         );
         let again = import(&mut ledger, &list).unwrap();

@@ -133,7 +133,11 @@ pub fn verify_confirm(
     }
     let expected = tag(
         secret,
-        &[CONFIRM.as_bytes(), address.as_bytes(), issued_text.as_bytes()],
+        &[
+            CONFIRM.as_bytes(),
+            address.as_bytes(),
+            issued_text.as_bytes(),
+        ],
     );
     if !tag_matches(&expected, tag_hex) {
         return Err(TokenError::Invalid);

@@ -40,7 +40,10 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         // The address goes to stdout, alone on its line, for scripts and tests.
         println!("http://{addr}/");
         if !addr.ip().is_loopback() {
-            eprintln!("serve: warning: listening on {}, so other machines can reach it directly", addr.ip());
+            eprintln!(
+                "serve: warning: listening on {}, so other machines can reach it directly",
+                addr.ip()
+            );
         }
     })
     .context("running the server")?;

@@ -162,13 +162,7 @@ mod tests {
             .record_build(n, "One", "2000-01-01T00:00:00Z")
             .unwrap();
         ledger
-            .set_subscriber_status(
-                "a@example.com",
-                "",
-                SubscriberStatus::Active,
-                "t",
-                "t",
-            )
+            .set_subscriber_status("a@example.com", "", SubscriberStatus::Active, "t", "t")
             .unwrap();
         ledger
             .set_subscriber_status(

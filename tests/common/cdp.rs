@@ -29,7 +29,10 @@ fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
@@ -45,7 +48,11 @@ fn base64(bytes: &[u8]) -> String {
 /// whatever the request says: read the head, then Content-Length bytes.
 fn http_get(port: u16, path: &str) -> String {
     let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(&stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").unwrap();
+    write!(
+        &stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
     let mut reader = BufReader::new(stream);
     let mut length = 0usize;
     loop {
@@ -78,11 +85,17 @@ impl Browser {
         let port = wait_for_port_file(profile.path());
         let mut page_path = None;
         for _ in 0..400 {
-            let list: serde_json::Value = serde_json::from_str(&http_get(port, "/json/list")).unwrap_or_default();
-            page_path = list.as_array().into_iter().flatten().find(|p| p["type"] == "page").and_then(|p| {
-                let ws = p["webSocketDebuggerUrl"].as_str()?;
-                Some(ws.split_once(&format!(":{port}"))?.1.to_string())
-            });
+            let list: serde_json::Value =
+                serde_json::from_str(&http_get(port, "/json/list")).unwrap_or_default();
+            page_path = list
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["type"] == "page")
+                .and_then(|p| {
+                    let ws = p["webSocketDebuggerUrl"].as_str()?;
+                    Some(ws.split_once(&format!(":{port}"))?.1.to_string())
+                });
             if page_path.is_some() {
                 break;
             }
@@ -100,7 +113,10 @@ impl Browser {
         let mut reader = BufReader::new(socket.try_clone().unwrap());
         let mut status = String::new();
         reader.read_line(&mut status).unwrap();
-        assert!(status.contains(" 101 "), "DevTools refused the WebSocket: {status}");
+        assert!(
+            status.contains(" 101 "),
+            "DevTools refused the WebSocket: {status}"
+        );
         loop {
             let mut line = String::new();
             reader.read_line(&mut line).unwrap();
@@ -108,7 +124,9 @@ impl Browser {
                 break;
             }
         }
-        socket.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
         Browser {
             child,
             _profile: profile,
@@ -178,7 +196,8 @@ impl Browser {
         });
         self.send_frame(&command.to_string());
         loop {
-            let reply: serde_json::Value = serde_json::from_str(&self.read_message()).unwrap_or_default();
+            let reply: serde_json::Value =
+                serde_json::from_str(&self.read_message()).unwrap_or_default();
             if reply["id"] == id {
                 return reply["result"]["result"]["value"].clone();
             }

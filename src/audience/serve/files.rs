@@ -33,7 +33,11 @@ pub async fn archive(State(state): State<Arc<AppState>>, method: Method, uri: Ur
         (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            pages::message(&state.config, "Not found", "There is no page at this address."),
+            pages::message(
+                &state.config,
+                "Not found",
+                "There is no page at this address.",
+            ),
         )
             .into_response()
     };

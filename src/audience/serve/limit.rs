@@ -114,10 +114,7 @@ mod tests {
         );
         assert_eq!(client_ip(stranger, &h, &trusted), stranger.ip());
         assert_eq!(client_ip(proxy, &h, &[]), proxy.ip());
-        assert_eq!(
-            client_ip(proxy, &headers("garbage"), &trusted),
-            proxy.ip()
-        );
+        assert_eq!(client_ip(proxy, &headers("garbage"), &trusted), proxy.ip());
     }
 
     #[test]

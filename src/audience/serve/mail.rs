@@ -97,7 +97,10 @@ impl Mailer {
                 }
             };
             let result =
-                smtp::deliver(&mut conn, message.envelope(), &bytes, relay.timeout, || Ok(())).await;
+                smtp::deliver(&mut conn, message.envelope(), &bytes, relay.timeout, || {
+                    Ok(())
+                })
+                .await;
             let _ = tokio::time::timeout(relay.timeout, conn.quit()).await;
             match result {
                 Ok(reply) => return Ok(format!("{}: {reply}", relay.describe())),

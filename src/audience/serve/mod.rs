@@ -67,7 +67,10 @@ pub enum ServeError {
 impl ServeError {
     /// True when the cause is the user's input (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ServeError::BadHost { .. } | ServeError::BadConfig { .. })
+        matches!(
+            self,
+            ServeError::BadHost { .. } | ServeError::BadConfig { .. }
+        )
     }
 }
 
@@ -249,7 +252,13 @@ pub fn loggable_path(path: &str) -> String {
         }
     }
     path.split('/')
-        .map(|segment| if segment.contains('@') || segment.contains("%40") { "…" } else { segment })
+        .map(|segment| {
+            if segment.contains('@') || segment.contains("%40") {
+                "…"
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -304,7 +313,10 @@ mod tests {
 
     #[test]
     fn logged_paths_carry_no_token_or_address() {
-        assert_eq!(loggable_path("/unsubscribe/u1.616e6e.abcd"), "/unsubscribe/…");
+        assert_eq!(
+            loggable_path("/unsubscribe/u1.616e6e.abcd"),
+            "/unsubscribe/…"
+        );
         assert_eq!(loggable_path("/confirm/c1.61.5.ab"), "/confirm/…");
         assert_eq!(loggable_path("/unsubscribe"), "/unsubscribe");
         assert_eq!(loggable_path("/x/ann@example.com/y"), "/x/…/y");

@@ -44,7 +44,13 @@ pub fn page(config: &Config, title: &str, body: &str) -> String {
 
 /// A page with one button that POSTs the form back to the same address.
 /// An empty `action` keeps the token (in the path or the query) as it came.
-pub fn button(config: &Config, title: &str, text: &str, fields: &[(&str, &str)], label: &str) -> String {
+pub fn button(
+    config: &Config,
+    title: &str,
+    text: &str,
+    fields: &[(&str, &str)],
+    label: &str,
+) -> String {
     let hidden: String = fields
         .iter()
         .map(|(k, v)| {

@@ -50,7 +50,10 @@ fn bad_link(state: &AppState, why: TokenError) -> Response {
             "This confirmation link has expired. Subscribe again to get a new one.",
         ),
     };
-    html(status, pages::message(&state.config, "Link not valid", text))
+    html(
+        status,
+        pages::message(&state.config, "Link not valid", text),
+    )
 }
 
 fn unavailable(state: &AppState, error: &str) -> Response {
@@ -269,8 +272,12 @@ pub async fn subscribe(
                 let mailer = Arc::clone(&state.mailer);
                 tokio::spawn(async move {
                     match mailer.send(&email, &name, &link).await {
-                        Ok(_) => tracing::info!(target: "newsletter::serve", reader = %mask_address(&email), "confirmation sent"),
-                        Err(e) => tracing::warn!(target: "newsletter::serve", reader = %mask_address(&email), "confirmation not sent: {e}"),
+                        Ok(_) => {
+                            tracing::info!(target: "newsletter::serve", reader = %mask_address(&email), "confirmation sent")
+                        }
+                        Err(e) => {
+                            tracing::warn!(target: "newsletter::serve", reader = %mask_address(&email), "confirmation not sent: {e}")
+                        }
                     }
                 });
             }

@@ -64,7 +64,9 @@ impl Store {
                     job(&mut writer);
                 }
             })
-            .map_err(|e| super::ServeError::Runtime(format!("cannot start the store thread: {e}")))?;
+            .map_err(|e| {
+                super::ServeError::Runtime(format!("cannot start the store thread: {e}"))
+            })?;
         Ok(Store { jobs })
     }
 
@@ -89,13 +91,7 @@ impl Writer {
     /// Unsubscribes (idempotent: a second request changes nothing).
     pub fn unsubscribe(&mut self, address: &str, reason: &str) -> Result<StatusChange, String> {
         self.ledger
-            .set_subscriber_status(
-                address,
-                "",
-                SubscriberStatus::Unsubscribed,
-                reason,
-                "serve",
-            )
+            .set_subscriber_status(address, "", SubscriberStatus::Unsubscribed, reason, "serve")
             .map_err(|e| e.to_string())
     }
 
