@@ -18,6 +18,8 @@ use thiserror::Error;
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod deliveries;
+mod editorial;
+pub use editorial::{EditorialKind, EditorialRecord};
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
 mod roster;
@@ -108,6 +110,7 @@ impl Ledger {
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(editorial::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
