@@ -384,3 +384,40 @@ fn the_subscribers_command_adds_removes_imports_exports_and_counts() {
         "{out}"
     );
 }
+
+#[test]
+fn unusable_serve_settings_are_bad_input_naming_the_config() {
+    let project = Project::new(
+        "email\nann@example.com\n",
+        "\n[serve]\ntrusted_proxies = [\"the proxy\"]\n",
+    );
+    let out = project.run(&["serve", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("trusted_proxies"),
+        "{}",
+        shown(&out)
+    );
+
+    // Over SMTP the links must be checked with the real secret.
+    let project = Project::new("email\nann@example.com\n", "");
+    let config = std::fs::read_to_string(project.config_path())
+        .unwrap()
+        .replace("transport = \"file\"", "transport = \"smtp\"");
+    std::fs::write(project.config_path(), config).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsletter"))
+        .arg("--config")
+        .arg(project.config_path())
+        .args(["serve", "--port", "0"])
+        .env_remove("NL_TEST_UNSUB_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("NL_TEST_UNSUB_SECRET"),
+        "{}",
+        shown(&out)
+    );
+    let out = project.run(&["serve", "--host", "localhost:80"]);
+    assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
+}

@@ -69,6 +69,21 @@ pub fn verify_unsubscribe_token(secret: &[u8], token: &str) -> Option<String> {
     crate::audience::tokens::verify_unsubscribe(secret, token).ok()
 }
 
+/// The `[delivery] from` mailbox (also the sender of confirmation mails).
+pub fn from_mailbox(config: &Config) -> Result<Mailbox, SendError> {
+    config
+        .delivery
+        .from
+        .parse()
+        .map_err(|e| SendError::BadConfig {
+            path: config.source_path.clone(),
+            message: format!(
+                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
+                config.delivery.from
+            ),
+        })
+}
+
 /// One composed message, ready for the wire or the outbox.
 pub struct Composed {
     pub message_id: String,
@@ -116,12 +131,7 @@ impl Composer {
             path: config.source_path.clone(),
             message,
         };
-        let from: Mailbox = config.delivery.from.parse().map_err(|e| {
-            bad(format!(
-                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
-                config.delivery.from
-            ))
-        })?;
+        let from = from_mailbox(config)?;
         let reply_to = match &config.delivery.reply_to {
             Some(r) => Some(r.parse::<Mailbox>().map_err(|e| {
                 bad(format!(

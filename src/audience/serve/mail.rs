@@ -23,19 +23,10 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(config: &Config) -> Result<Mailer, ServeError> {
-        let bad = |message: String| ServeError::BadConfig {
-            path: config.source_path.clone(),
-            message,
-        };
-        let from: Mailbox = config.delivery.from.parse().map_err(|e| {
-            bad(format!(
-                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
-                config.delivery.from
-            ))
-        })?;
+        let from = crate::send::message::from_mailbox(config)?;
         let relays = match config.delivery.transport {
             Transport::File => Vec::new(),
-            Transport::Smtp => smtp::relays(config, None).map_err(|e| bad(e.to_string()))?,
+            Transport::Smtp => smtp::relays(config, None)?,
         };
         Ok(Mailer {
             hello: ClientId::Domain(from.email.domain().to_string()),

@@ -60,6 +60,9 @@ pub enum ServeError {
     },
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// The delivery settings the confirmation mail needs.
+    #[error(transparent)]
+    Send(#[from] crate::send::SendError),
     #[error("{0}")]
     Runtime(String),
 }
