@@ -4,7 +4,7 @@
 //! rows the CSV itself marks. The send stage calls in here once per row and
 //! once at the end of the list, and reports the counts kept here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::ledger::{Ledger, LedgerError, SubscriberRecord};
@@ -51,36 +51,34 @@ impl fmt::Display for SkipCounts {
     }
 }
 
-/// The store's verdicts for one send, loaded once before the list is read.
+/// The store's verdicts for one send: asked row by row (an indexed lookup
+/// each), so memory stays flat however large the store is; only the
+/// addresses the CSV itself marks are remembered.
+#[derive(Default)]
 pub struct Recipients {
-    withheld: HashMap<String, SubscriberStatus>,
     csv_marked: HashSet<String>,
     pub skipped: SkipCounts,
 }
 
 impl Recipients {
-    pub fn load(ledger: &Ledger) -> Result<Recipients, LedgerError> {
-        Ok(Recipients {
-            withheld: ledger.withheld_subscribers()?,
-            csv_marked: HashSet::new(),
-            skipped: SkipCounts::default(),
-        })
+    pub fn new() -> Recipients {
+        Recipients::default()
     }
 
     /// True when the reader with this (lower-cased) address must not get
     /// the issue; the reason is counted.
-    pub fn withhold(&mut self, key: &str) -> bool {
-        let Some(status) = self.withheld.get(key) else {
-            return false;
+    pub fn withhold(&mut self, ledger: &Ledger, key: &str) -> Result<bool, LedgerError> {
+        let Some(status) = ledger.subscriber_status(key)? else {
+            return Ok(false);
         };
         match status {
             SubscriberStatus::Unsubscribed => self.skipped.unsubscribed += 1,
             SubscriberStatus::Bounced => self.skipped.bounced += 1,
             SubscriberStatus::Complained => self.skipped.complained += 1,
             SubscriberStatus::Unconfirmed => self.skipped.unconfirmed += 1,
-            SubscriberStatus::Active => return false,
+            SubscriberStatus::Active => return Ok(false),
         }
-        true
+        Ok(true)
     }
 
     /// A row the CSV marks as unsubscribed: counted, and kept from the
@@ -90,14 +88,21 @@ impl Recipients {
         self.csv_marked.insert(address.trim().to_lowercase());
     }
 
-    /// The store's active readers, except those the CSV marks; the send
-    /// enqueues them after the CSV (a reader in both gets one copy).
-    pub fn store_readers(&self, ledger: &Ledger) -> Result<Vec<SubscriberRecord>, LedgerError> {
-        Ok(ledger
-            .subscribers_list(Some(SubscriberStatus::Active))?
-            .into_iter()
-            .filter(|r| !self.csv_marked.contains(&r.email))
-            .collect())
+    /// Calls `f` with each of the store's active readers, except those the
+    /// CSV marks; the send enqueues them after the CSV (a reader in both
+    /// gets one copy).
+    pub fn for_each_store_reader(
+        &self,
+        ledger: &Ledger,
+        mut f: impl FnMut(&SubscriberRecord) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        ledger.for_each_active_subscriber(|r| {
+            if self.csv_marked.contains(&r.email) {
+                Ok(())
+            } else {
+                f(&r)
+            }
+        })
     }
 }
 

@@ -72,6 +72,36 @@ impl Ledger {
         Ok(counts)
     }
 
+    /// The status of one (lower-cased) address, if the store knows it: one
+    /// indexed lookup, cheap enough to ask for every row of a list.
+    pub fn subscriber_status(&self, key: &str) -> Result<Option<SubscriberStatus>, LedgerError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT status FROM subscribers WHERE email = ?1")?;
+        let mut rows = statement.query([key])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(status_of(row.get(0)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Calls `f` with each active reader, by address, without holding the
+    /// whole store in memory.
+    pub fn for_each_active_subscriber(
+        &self,
+        mut f: impl FnMut(SubscriberRecord) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let mut statement = self.conn.prepare(
+            "SELECT email, address, name, status, created_at, changed_at FROM subscribers
+             WHERE status = 'active' ORDER BY email",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            f(record(row)?)?;
+        }
+        Ok(())
+    }
+
     /// Every address the store holds in a status other than `active`: a
     /// send skips them even while they are in the CSV.
     pub fn withheld_subscribers(&self) -> Result<HashMap<String, SubscriberStatus>, LedgerError> {

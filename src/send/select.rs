@@ -66,7 +66,7 @@ pub(super) fn enqueue_list(
 ) -> Result<(i64, DeliveryCounts), SendError> {
     let run = ledger.begin_delivery_run(issue)?;
     let mut reader = SubscriberReader::open(&config.subscribers.file)?;
-    let mut audience = crate::audience::Recipients::load(ledger)?;
+    let mut audience = crate::audience::Recipients::new();
     ledger.begin()?;
     let mut in_batch = 0usize;
     let enqueue_result = (|| -> Result<(), SendError> {
@@ -80,8 +80,10 @@ pub(super) fn enqueue_list(
                     report.unsubscribed += 1;
                     audience.csv_marked(&address);
                 }
-                Row::Subscriber(s) if audience.withhold(&s.key) => {}
                 Row::Subscriber(s) => {
+                    if audience.withhold(ledger, &s.key)? {
+                        continue;
+                    }
                     let fields = serde_json::to_string(&s.fields).unwrap_or_else(|_| "{}".into());
                     match ledger.enqueue_delivery(
                         issue, run, &s.key, &s.address, &s.name, &fields, s.line,
@@ -113,9 +115,11 @@ pub(super) fn enqueue_list(
         }
         // Readers who subscribed through `serve` (or were added by hand) and
         // are not in the CSV; one already listed above keeps its CSV row.
-        for r in audience.store_readers(ledger)? {
-            ledger.enqueue_delivery(issue, run, &r.email, &r.address, &r.name, "{}", 0)?;
-        }
+        audience.for_each_store_reader(ledger, |r| {
+            ledger
+                .enqueue_delivery(issue, run, &r.email, &r.address, &r.name, "{}", 0)
+                .map(|_| ())
+        })?;
         Ok(())
     })();
     if let Err(e) = enqueue_result {

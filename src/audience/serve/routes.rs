@@ -358,3 +358,24 @@ pub async fn confirm(State(state): State<Arc<AppState>>, Path(token): Path<Strin
         Err(e) => unavailable(&state, &e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_click_body_is_recognised_in_both_encodings() {
+        assert!(is_one_click(b"List-Unsubscribe=One-Click"));
+        assert!(is_one_click(b"a=b&List-Unsubscribe=One-Click"));
+        let multipart = b"--x\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--x--\r\n";
+        assert!(is_one_click(multipart));
+        assert!(!is_one_click(b""));
+        assert!(!is_one_click(b"List-Unsubscribe=Maybe"));
+    }
+
+    #[test]
+    fn names_are_one_short_plain_line() {
+        assert_eq!(clean_name("  Ann\r\nBcc: x  "), "AnnBcc: x");
+        assert_eq!(clean_name(&"x".repeat(500)).len(), 100);
+    }
+}
