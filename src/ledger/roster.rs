@@ -45,13 +45,22 @@ impl Ledger {
         &self,
         status: Option<SubscriberStatus>,
     ) -> Result<Vec<SubscriberRecord>, LedgerError> {
-        let mut statement = self.conn.prepare(
-            "SELECT email, address, name, status, created_at, changed_at FROM subscribers
-             WHERE ?1 IS NULL OR status = ?1 ORDER BY email",
-        )?;
-        let rows = statement
-            .query_map(params![status.map(|s| s.as_str())], record)?
-            .collect::<Result<_, _>>()?;
+        const COLUMNS: &str =
+            "SELECT email, address, name, status, created_at, changed_at FROM subscribers";
+        // Two plain queries rather than `?1 IS NULL OR …`, whose untyped
+        // parameter PostgreSQL cannot infer.
+        let rows = match status {
+            Some(status) => self
+                .conn
+                .prepare(&format!("{COLUMNS} WHERE status = ?1 ORDER BY email"))?
+                .query_map(params![status.as_str()], record)?
+                .collect::<Result<_, _>>()?,
+            None => self
+                .conn
+                .prepare(&format!("{COLUMNS} ORDER BY email"))?
+                .query_map([], record)?
+                .collect::<Result<_, _>>()?,
+        };
         Ok(rows)
     }
 
