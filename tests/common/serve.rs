@@ -63,6 +63,19 @@ impl Serve {
         self.log.lock().unwrap().clone()
     }
 
+    /// The log once it contains `needle` (the log is read by another thread,
+    /// so a line may land just after its request was answered).
+    pub fn log_with(&self, needle: &str) -> String {
+        for _ in 0..400 {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("the log never showed {needle:?}:\n{}", self.log());
+    }
+
     /// SIGTERM, then the exit code.
     pub fn stop(mut self) -> Option<i32> {
         let _ = Command::new("kill")
