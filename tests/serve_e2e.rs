@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::cdp::Browser;
 use common::send_project::{shown, Project, SECRET};
-use common::serve::{one_click_link, path_of, request, Serve};
+use common::serve::{one_click_link, path_of, post, request, Serve};
 use newsletter::audience::SubscriberStatus;
 
 const ENV: [(&str, &str); 1] = [("NL_TEST_UNSUB_SECRET", SECRET)];
@@ -139,12 +139,7 @@ fn aiosmtpd_one_click_then_the_next_issue_skips_only_that_reader() {
         request(serve.addr, "GET", &path_of(&other), None).status,
         200
     );
-    let answer = request(
-        serve.addr,
-        "POST",
-        &path_of(&link),
-        Some("List-Unsubscribe=One-Click"),
-    );
+    let answer = post(serve.addr, &path_of(&link), "List-Unsubscribe=One-Click");
     assert_eq!(answer.status, 200, "{answer:?}");
     let ledger = project.ledger();
     assert_eq!(

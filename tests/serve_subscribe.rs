@@ -5,7 +5,7 @@
 mod common;
 
 use common::send_project::{shown, Project, SECRET};
-use common::serve::{confirm_link, path_of, request, request_with, Serve};
+use common::serve::{confirm_link, path_of, post, request, request_with, Serve};
 use common::smtp_server::SmtpServer;
 use newsletter::audience::{tokens, SubscriberStatus};
 
@@ -50,11 +50,10 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
     assert_eq!(form.status, 200);
     assert!(form.body.contains("name=\"email\"") && form.body.contains("name=\"website\""));
 
-    let asked = request(
+    let asked = post(
         serve.addr,
-        "POST",
         "/subscribe",
-        Some("email=New%40Example.com&name=Nia+New&website="),
+        "email=New%40Example.com&name=Nia+New&website=",
     );
     assert_eq!(asked.status, 200);
     let mail = wait_for_file(&confirmation_file(&project, "new@example.com"));
@@ -85,7 +84,7 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
         Some(SubscriberStatus::Unconfirmed),
         "a GET on the link confirms nothing"
     );
-    let done = request(serve.addr, "POST", &link, Some("confirm=yes"));
+    let done = post(serve.addr, &link, "confirm=yes");
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(
         status_of(&project, "new@example.com"),
@@ -116,39 +115,23 @@ fn double_opt_in_needs_the_link_and_the_button_and_only_then_mail_arrives() {
 fn the_answer_is_the_same_for_known_and_unknown_addresses_and_bots_get_nothing() {
     let project = Project::new("email,name\nann@example.com,Ann\n", "");
     let serve = Serve::start(&project.config_path(), &ENV);
-    let known = request(
-        serve.addr,
-        "POST",
-        "/subscribe",
-        Some("email=ann%40example.com"),
-    );
-    let unknown = request(
-        serve.addr,
-        "POST",
-        "/subscribe",
-        Some("email=zed%40example.com"),
-    );
+    let known = post(serve.addr, "/subscribe", "email=ann%40example.com");
+    let unknown = post(serve.addr, "/subscribe", "email=zed%40example.com");
     assert_eq!((known.status, unknown.status), (200, 200));
     assert_eq!(known.body, unknown.body);
     // Ann is in the CSV: asking again must not stop her issues.
     assert_eq!(status_of(&project, "ann@example.com"), None);
-    let bot = request(
+    let bot = post(
         serve.addr,
-        "POST",
         "/subscribe",
-        Some("email=bot%40example.com&website=http%3A%2F%2Fspam"),
+        "email=bot%40example.com&website=http%3A%2F%2Fspam",
     );
     assert_eq!(bot.body, unknown.body);
     wait_for_file(&confirmation_file(&project, "zed@example.com"));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!confirmation_file(&project, "bot@example.com").exists());
     assert_eq!(status_of(&project, "bot@example.com"), None);
-    let invalid = request(
-        serve.addr,
-        "POST",
-        "/subscribe",
-        Some("email=not-an-address"),
-    );
+    let invalid = post(serve.addr, "/subscribe", "email=not-an-address");
     assert_eq!(invalid.status, 422);
 }
 
@@ -163,11 +146,10 @@ fn resubscribing_after_an_unsubscribe_goes_through_confirmation_and_old_links_do
         chrono::Utc::now().timestamp() - 60,
     );
     let unsub = tokens::unsubscribe_token(secret, "ann@example.com");
-    let answer = request(
+    let answer = post(
         serve.addr,
-        "POST",
         &format!("/unsubscribe/{unsub}"),
-        Some("List-Unsubscribe=One-Click"),
+        "List-Unsubscribe=One-Click",
     );
     assert_eq!(answer.status, 200);
     assert_eq!(
@@ -176,12 +158,7 @@ fn resubscribing_after_an_unsubscribe_goes_through_confirmation_and_old_links_do
     );
 
     // A link issued before the unsubscribe does not undo it.
-    let stale = request(
-        serve.addr,
-        "POST",
-        &format!("/confirm/{old_link}"),
-        Some("confirm=yes"),
-    );
+    let stale = post(serve.addr, &format!("/confirm/{old_link}"), "confirm=yes");
     assert_eq!(stale.status, 409, "{stale:?}");
     assert_eq!(
         status_of(&project, "ann@example.com"),
@@ -190,12 +167,7 @@ fn resubscribing_after_an_unsubscribe_goes_through_confirmation_and_old_links_do
 
     // Asking again changes nothing until the new link is confirmed.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    request(
-        serve.addr,
-        "POST",
-        "/subscribe",
-        Some("email=ann%40example.com"),
-    );
+    post(serve.addr, "/subscribe", "email=ann%40example.com");
     let mail = wait_for_file(&confirmation_file(&project, "ann@example.com"));
     assert_eq!(
         status_of(&project, "ann@example.com"),
@@ -208,7 +180,7 @@ fn resubscribing_after_an_unsubscribe_goes_through_confirmation_and_old_links_do
         shown(&out)
     );
     let link = path_of(&confirm_link(&mail));
-    let done = request(serve.addr, "POST", &link, Some("confirm=yes"));
+    let done = post(serve.addr, &link, "confirm=yes");
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(
         status_of(&project, "ann@example.com"),
@@ -286,12 +258,7 @@ fn the_confirmation_mail_goes_through_the_configured_smtp_relay() {
     )
     .unwrap();
     let serve = Serve::start(&project.config_path(), &ENV);
-    let answer = request(
-        serve.addr,
-        "POST",
-        "/subscribe",
-        Some("email=sam%40example.com&name=Sam"),
-    );
+    let answer = post(serve.addr, "/subscribe", "email=sam%40example.com&name=Sam");
     assert_eq!(answer.status, 200);
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while smtp.messages_to("sam@example.com").is_empty() {
@@ -304,10 +271,7 @@ fn the_confirmation_mail_goes_through_the_configured_smtp_relay() {
     }
     let mail = &smtp.messages_to("sam@example.com")[0];
     let link = path_of(&confirm_link(&mail.data));
-    assert_eq!(
-        request(serve.addr, "POST", &link, Some("confirm=yes")).status,
-        200
-    );
+    assert_eq!(post(serve.addr, &link, "confirm=yes").status, 200);
     assert_eq!(
         status_of(&project, "sam@example.com"),
         Some(SubscriberStatus::Active)

@@ -4,7 +4,7 @@
 mod common;
 
 use common::send_project::{shown, Project, SECRET};
-use common::serve::{one_click_link, path_of, request, Serve};
+use common::serve::{one_click_link, path_of, post, request, Serve};
 use common::smtp_server::SmtpServer;
 use newsletter::audience::{tokens, SubscriberStatus};
 
@@ -38,19 +38,9 @@ fn a_one_click_post_stops_the_next_issue_for_that_reader_only() {
     let link = one_click_link(&list_unsubscribe(&smtp, "bob@example.com"));
     let serve = Serve::start(&project.config_path(), &ENV);
     let target = path_of(&link);
-    let first = request(
-        serve.addr,
-        "POST",
-        &target,
-        Some("List-Unsubscribe=One-Click"),
-    );
+    let first = post(serve.addr, &target, "List-Unsubscribe=One-Click");
     assert_eq!(first.status, 200, "{first:?}");
-    let again = request(
-        serve.addr,
-        "POST",
-        &target,
-        Some("List-Unsubscribe=One-Click"),
-    );
+    let again = post(serve.addr, &target, "List-Unsubscribe=One-Click");
     assert_eq!(again.status, 200, "a repeated one-click POST is still 200");
     let history = project
         .ledger()
@@ -127,11 +117,10 @@ fn a_get_never_unsubscribes_and_bad_tokens_change_nothing() {
         "nonsense".to_string(),
     ];
     for token in &bad {
-        let answer = request(
+        let answer = post(
             serve.addr,
-            "POST",
             &format!("/unsubscribe/{token}"),
-            Some("List-Unsubscribe=One-Click"),
+            "List-Unsubscribe=One-Click",
         );
         assert!((400..500).contains(&answer.status), "{token}: {answer:?}");
     }
@@ -141,21 +130,11 @@ fn a_get_never_unsubscribes_and_bad_tokens_change_nothing() {
         tokens::confirm_token(b"another secret", "bob@example.com", now),
     ];
     for token in &confirm_bad {
-        let answer = request(
-            serve.addr,
-            "POST",
-            &format!("/confirm/{token}"),
-            Some("confirm=yes"),
-        );
+        let answer = post(serve.addr, &format!("/confirm/{token}"), "confirm=yes");
         assert!((400..500).contains(&answer.status), "{token}: {answer:?}");
     }
     // A POST without the one-click body is not an unsubscribe either.
-    let bare = request(
-        serve.addr,
-        "POST",
-        &format!("/unsubscribe/{ann}"),
-        Some("x=1"),
-    );
+    let bare = post(serve.addr, &format!("/unsubscribe/{ann}"), "x=1");
     assert_eq!(bare.status, 400);
     assert!(
         project.ledger().subscribers_list(None).unwrap().is_empty(),
@@ -187,12 +166,7 @@ fn the_archive_is_served_without_leaving_dist() {
     assert_eq!(folder.header("location"), Some("/issues/"));
     let big = "List-Unsubscribe=One-Click&".repeat(2000);
     let token = tokens::unsubscribe_token(SECRET.as_bytes(), "ann@example.com");
-    let answer = request(
-        serve.addr,
-        "POST",
-        &format!("/unsubscribe/{token}"),
-        Some(&big),
-    );
+    let answer = post(serve.addr, &format!("/unsubscribe/{token}"), &big);
     assert_eq!(answer.status, 413, "bodies are capped");
 }
 
@@ -233,11 +207,10 @@ fn two_hundred_one_click_posts_at_once_during_a_send_are_all_recorded() {
                 let token =
                     tokens::unsubscribe_token(SECRET.as_bytes(), &format!("reader{i}@example.com"));
                 barrier.wait();
-                request(
+                post(
                     addr,
-                    "POST",
                     &format!("/unsubscribe/{token}"),
-                    Some("List-Unsubscribe=One-Click"),
+                    "List-Unsubscribe=One-Click",
                 )
                 .status
             })

@@ -114,6 +114,11 @@ pub fn request(addr: SocketAddr, method: &str, target: &str, body: Option<&str>)
     request_with(addr, method, target, body, &[])
 }
 
+/// A form POST on a new connection.
+pub fn post(addr: SocketAddr, target: &str, body: &str) -> Answer {
+    request_with(addr, "POST", target, Some(body), &[])
+}
+
 pub fn request_with(
     addr: SocketAddr,
     method: &str,
