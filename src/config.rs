@@ -47,6 +47,7 @@ pub struct Config {
     pub fetch: crate::fetch::FetchConfig,
     /// Feeds and pages fetched into the inbox.
     pub sources: Vec<crate::fetch::SourceConfig>,
+    pub serve: ServeConfig,
     /// The folder that relative paths are resolved against (the config file's folder).
     #[serde(skip)]
     pub root: PathBuf,
@@ -187,6 +188,7 @@ pub struct DeliveryConfig {
     /// Consecutive failures after which the run pauses (as listmonk's max_send_errors).
     pub max_send_errors: u32,
     /// One-click unsubscribe page; `{token}` and `{email}` are filled per recipient.
+    /// Empty (the default) means `base_url` + `/unsubscribe/{token}`, which `serve` answers.
     pub unsubscribe_url: String,
     /// Address for mailto: unsubscribe requests.
     pub unsubscribe_mailto: String,
@@ -209,7 +211,7 @@ impl Default for DeliveryConfig {
             retries: 5,
             retry_delay_ms: 500,
             max_send_errors: 20,
-            unsubscribe_url: "http://localhost:1111/unsubscribe?token={token}".into(),
+            unsubscribe_url: String::new(),
             unsubscribe_mailto: "unsubscribe@example.com".into(),
             unsubscribe_secret_env: "NEWSLETTER_UNSUBSCRIBE_SECRET".into(),
             smtp: SmtpConfig::default(),
@@ -303,6 +305,34 @@ impl Default for SubscribersConfig {
     }
 }
 
+/// `newsletter serve`: the public side (subscribe, confirm, unsubscribe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address to listen on; keep it on loopback behind a reverse proxy.
+    pub host: String,
+    pub port: u16,
+    /// Days a confirmation link stays valid.
+    pub confirm_days: u32,
+    /// Subscribe form posts allowed per client address in ten minutes.
+    pub subscribe_limit: u32,
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client;
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            confirm_days: 7,
+            subscribe_limit: 10,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PathsConfig {
@@ -351,6 +381,12 @@ impl Config {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         config.resolve_paths(&root);
+        if config.delivery.unsubscribe_url.is_empty() {
+            config.delivery.unsubscribe_url = format!(
+                "{}/unsubscribe/{{token}}",
+                config.newsletter.base_url.trim_end_matches('/')
+            );
+        }
         config.root = root;
         config.source_path = path.to_path_buf();
         config.validate()?;

@@ -75,6 +75,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     problems.extend(summarize::load_summaries(&config.content.summaries).1);
     super::report_problems(&problems);
     let mut failed = problems.iter().any(|p| p.skipped);
+    warn_suppressed_in_list(&config);
 
     failed |= editorial_notes(&config);
 
@@ -99,6 +100,31 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     }
     eprintln!("check: {} is fine", config.source_path.display());
     Ok(0)
+}
+
+/// Warns about addresses the subscriber store suppresses that are still in
+/// the CSV: a send skips them anyway, but the file should say so too.
+fn warn_suppressed_in_list(config: &newsletter::config::Config) {
+    if !config.ledger_path().exists() || !config.subscribers.file.exists() {
+        return;
+    }
+    let found = newsletter::ledger::Ledger::open(&config.ledger_path())
+        .map_err(|e| e.to_string())
+        .and_then(|ledger| {
+            newsletter::audience::recipients::suppressed_in_list(&ledger, &config.subscribers.file)
+                .map_err(|e| e.to_string())
+        });
+    match found {
+        Ok(found) => {
+            for (line, address, status) in &found {
+                eprintln!(
+                    "warning: {}:{line}: {address} is {status} in the subscriber store and is never sent to; remove the row or mark it unsubscribed",
+                    config.subscribers.file.display()
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: cannot compare the list with the subscriber store: {e}"),
+    }
 }
 
 /// Says whether the last built issue and the coming one have an intro

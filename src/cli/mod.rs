@@ -15,6 +15,8 @@ mod preview;
 mod run;
 mod schedule;
 mod send;
+mod serve;
+mod subscribers;
 mod summarize;
 
 /// Turns scraped news articles into a twice-weekly HTML email newsletter and
@@ -57,6 +59,9 @@ pub enum Command {
     Run(run::Args),
     Schedule(schedule::Args),
     Check(check::Args),
+    Serve(serve::Args),
+    #[command(subcommand)]
+    Subscribers(subscribers::Command),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -89,6 +94,8 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Schedule(args) => schedule::run(&cli.config, args),
         Command::Check(args) => check::run(&cli.config, args),
+        Command::Serve(args) => serve::run(&cli.config, args),
+        Command::Subscribers(command) => subscribers::run(&cli.config, command),
     };
     match result {
         Ok(code) => code,
@@ -148,6 +155,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             )
             || cause
                 .downcast_ref::<newsletter::send::SendError>()
+                .is_some_and(|e| e.is_bad_input())
+            || cause
+                .downcast_ref::<newsletter::audience::serve::ServeError>()
                 .is_some_and(|e| e.is_bad_input())
         {
             return 2;

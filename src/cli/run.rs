@@ -86,6 +86,7 @@ pub fn report_outcome(outcome: &RunOutcome) -> i32 {
                 report.skipped,
                 report.ambiguous
             );
+            eprintln!("run: skipped: {}", report.skipped_by);
             if report.failed > 0 {
                 1
             } else {

@@ -24,6 +24,8 @@ mod fetch;
 pub use fetch::{ItemState, Validators};
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
+mod roster;
+pub use roster::ChangesSince;
 pub mod lock;
 pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
 pub use lock::{LockError, StateLock};

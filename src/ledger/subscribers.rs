@@ -127,7 +127,12 @@ impl Ledger {
         let address = address.trim();
         let key = address.to_lowercase();
         let at = now();
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE takes the write lock before reading, so a concurrent
+        // writer (a send, another request) makes this wait in the busy
+        // timeout instead of failing with "database is locked" on upgrade.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let before: Option<String> = tx
             .query_row(
                 "SELECT status FROM subscribers WHERE email = ?1",

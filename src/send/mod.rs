@@ -122,6 +122,8 @@ pub struct SendReport {
     pub already_sent: usize,
     pub unsubscribed: usize,
     pub invalid: usize,
+    /// Why readers were skipped: the store's suppressions, CSV marks, invalid rows.
+    pub skipped_by: crate::audience::SkipCounts,
     /// Rows merged into an earlier row with the same address (ignoring case).
     pub duplicates: usize,
     /// Dry run: how many messages a real run would send now.
@@ -218,7 +220,7 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     // Phase 1: stream the list into the ledger.
     let (run, counts) = select::enqueue_list(config, &ledger, issue, opts.dry_run, &mut report)?;
     report.already_sent = counts.sent;
-    report.skipped = report.unsubscribed + report.invalid + counts.sent + counts.failed;
+    report.skipped = report.skipped_by.total() + counts.sent + counts.failed;
     if opts.dry_run {
         report.would_send = counts.queued
             + if opts.resend_ambiguous {
