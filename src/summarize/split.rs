@@ -357,7 +357,12 @@ fn glued_caption(text: &str, space: usize) -> Option<usize> {
     let word = word_at(text, at);
     if GLUED_STARTERS.contains(&word) {
         let prev_word = previous_word(text, space);
-        if prev_word.len() >= 2 && !is_intro(prev_word) {
+        // "Police" and "Officials" follow a place or force name inside a
+        // sentence ("Metropolitan Police"); they start a glued one only
+        // after a lower-case word.
+        let after_name = matches!(word, "Police" | "Officials")
+            && prev_word.chars().next().is_some_and(char::is_uppercase);
+        if prev_word.len() >= 2 && !is_intro(prev_word) && !after_name {
             return Some(at);
         }
     }
@@ -370,6 +375,19 @@ const QUOTE_INTRO: &[&str] = &[
     "says",
     "say",
     "told",
+    "tells",
+    "tell",
+    "telling",
+    "asks",
+    "explains",
+    "explained",
+    "warns",
+    "warned",
+    "adds",
+    "notes",
+    "noted",
+    "per",
+    "against",
     "added",
     "asked",
     "called",
