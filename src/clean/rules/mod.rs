@@ -350,14 +350,6 @@ fn whitespace_len(text: &str, i: usize) -> usize {
     }
 }
 
-/// True for a short line that reads like a link-list item rather than a
-/// sentence: no sentence ending, at most 20 words.
-fn looks_like_list_item(paragraph: &str) -> bool {
-    let words = word_count_capped(paragraph, 20);
-    let t = paragraph.trim_end_matches(['"', '”', '’', '\'', ')']);
-    words <= 20 && !t.ends_with(['.', '!', '?', ':'])
-}
-
 /// The outcome of cleaning a list of paragraphs: what is kept and which rules
 /// fired (each name once per removal), for tests and `--explain` style output.
 #[derive(Debug, Default)]
@@ -396,7 +388,12 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
     let mut out = Applied::default();
     let mut in_list = false;
     let mut lead_done = false;
-    for raw in paragraphs {
+    let numbered = furniture::numbered_headline_runs(paragraphs);
+    for (raw, numbered) in paragraphs.iter().zip(numbered) {
+        if numbered {
+            out.fired.push("numbered_headlines");
+            continue;
+        }
         let mut text = strip_inline(raw.as_ref(), &mut out.fired);
         if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
             continue;
@@ -412,8 +409,13 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
             in_list = rule.kind == ListHeading;
             continue;
         }
-        if in_list && looks_like_list_item(&text) {
+        // A headline list runs, however long, until story prose resumes.
+        if in_list && furniture::is_headline_item(&text) {
             out.fired.push("related_list");
+            continue;
+        }
+        if furniture::is_share_row(&text) {
+            out.fired.push("share_row");
             continue;
         }
         in_list = false;
