@@ -163,8 +163,9 @@ def main():
         header = (
             "# Sentence scorer weights (see score::Weights for what each one does), fitted\n"
             f"# by scripts/fit_summary_weights.py on the {len(data)} CNN/DailyMail development\n"
-            "# stories, by coordinate ascent on ROUGE-1 + ROUGE-2 F1 from the earlier\n"
-            "# hand-set values. Re-fit with the commands in that script's docstring.\n"
+            "# stories, by coordinate ascent on ROUGE-1 + ROUGE-2 F1"
+            + (f" from {args.start}.\n" if args.start else " from the hand-set start.\n")
+            + "# Re-fit with the commands in that script's docstring.\n"
         )
         tmp = args.write + ".tmp"
         with open(tmp, "w") as f:

@@ -77,7 +77,26 @@ pub const MIN_WORDS: usize = 5;
 /// it is a prose sentence of the story.
 pub fn unfit(split: &Split, i: usize) -> Option<Unfit> {
     let text = split.texts[i].trim();
+    if let Some(why) = headline_shaped(text) {
+        return Some(why);
+    }
     let (p, start, end) = split.spans[i];
+    let paragraph = split.paragraphs[p];
+    let alone = paragraph[..start].trim().is_empty() && paragraph[end..].trim().is_empty();
+    if alone
+        && text.trim_end_matches(CLOSERS).ends_with('?')
+        && rules::word_count_capped(text, 25) <= 25
+    {
+        return Some(Unfit::LoneQuestion);
+    }
+    None
+}
+
+/// Why a sentence, taken alone, is not a prose sentence of a story: it is
+/// unfinished, short, a line of furniture or in title case. `None` for prose.
+/// (A question standing alone as a paragraph needs the paragraph: [`unfit`].)
+pub fn headline_shaped(text: &str) -> Option<Unfit> {
+    let text = text.trim();
     let bare = text.trim_end_matches(CLOSERS);
     if !bare.ends_with(['.', '!', '?', '…']) {
         return Some(Unfit::Unfinished);
@@ -85,11 +104,6 @@ pub fn unfit(split: &Split, i: usize) -> Option<Unfit> {
     let words = rules::word_count_capped(text, 40);
     if words < MIN_WORDS {
         return Some(Unfit::Short);
-    }
-    let paragraph = split.paragraphs[p];
-    let alone = paragraph[..start].trim().is_empty() && paragraph[end..].trim().is_empty();
-    if alone && bare.ends_with('?') && words <= 25 {
-        return Some(Unfit::LoneQuestion);
     }
     if words <= 40 && rules::is_furniture(text) {
         return Some(Unfit::Furniture);
@@ -127,8 +141,48 @@ pub fn is_title_case(text: &str) -> bool {
 /// before it ("However, …", "And the band will …", "It was there that …").
 pub fn leans_on_previous(sentence: &str) -> bool {
     let s = sentence.trim_start_matches(['"', '“', '‘', '\'']);
-    LEANING_OPENERS.iter().any(|o| s.starts_with(o))
+    if LEANING_OPENERS.iter().any(|o| s.starts_with(o)) {
+        return true;
+    }
+    // "That structure is designed to …", "These plants …": a demonstrative
+    // pointing back; "This year" and "That morning" only name a time.
+    let mut words = s.split_whitespace();
+    let (Some(first), Some(next)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let next = next.trim_end_matches([',', ';', ':']).to_ascii_lowercase();
+    matches!(first, "This" | "That" | "These" | "Those" | "Such")
+        && !TIME_WORDS.contains(&next.as_str())
 }
+
+/// Words after "This" or "That" that make a time, not a pointer back.
+const TIME_WORDS: &[&str] = &[
+    "year",
+    "year's",
+    "week",
+    "week's",
+    "month",
+    "month's",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "weekend",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "quarter",
+    "season",
+    "time",
+    "decade",
+    "century",
+    "day",
+    "spring's",
+    "summer's",
+    "winter's",
+    "autumn's",
+];
 
 /// The surface features of one sentence that the scorer weighs.
 #[derive(Debug, Clone, Serialize)]
@@ -263,6 +317,12 @@ mod tests {
         ));
         assert!(!leans_on_previous("Butane prices rose."));
         assert!(!leans_on_previous("The council expects growth in 2028."));
+        assert!(leans_on_previous(
+            "That structure is designed to avoid overruns."
+        ));
+        assert!(leans_on_previous("These plants will close by 2030."));
+        assert!(!leans_on_previous("This year the council expects growth."));
+        assert!(!leans_on_previous("Thatcher closed the pits."));
     }
 
     #[test]

@@ -314,7 +314,11 @@ fn ends_sentence(text: &str, p: usize, after: usize) -> bool {
     }
     // Dotted acronyms: "U.S.", "a.m.", "e.g." end a sentence only before a
     // word that usually starts one.
-    if bare.contains('.') && bare.chars().filter(|c| c.is_alphabetic()).count() <= 4 {
+    // A number with a unit ("$8.9bn.") is not an acronym.
+    if bare.contains('.')
+        && !bare.bytes().any(|b| b.is_ascii_digit())
+        && bare.chars().filter(|c| c.is_alphabetic()).count() <= 4
+    {
         return SENTENCE_STARTERS.contains(&word_at(text, next));
     }
     true
@@ -540,6 +544,21 @@ mod tests {
                 "“Are you?” he asked.",
                 "Then silence."
             ]
+        );
+    }
+
+    #[test]
+    fn a_decimal_with_a_unit_ends_a_sentence() {
+        assert_eq!(
+            s("The deal values it at $8.9bn. Halvard shareholders will own 79%."),
+            vec![
+                "The deal values it at $8.9bn.",
+                "Halvard shareholders will own 79%."
+            ]
+        );
+        assert_eq!(
+            s("He moved to the U.S. Army base in 2010."),
+            vec!["He moved to the U.S. Army base in 2010."]
         );
     }
 

@@ -356,6 +356,9 @@ fn whitespace_len(text: &str, i: usize) -> usize {
 pub struct Applied {
     pub kept: Vec<String>,
     pub fired: Vec<&'static str>,
+    /// The paragraphs dropped whole as furniture, for tests that check a
+    /// summary never quotes one.
+    pub dropped: Vec<String>,
     /// The agency named by a lead rule (a wire dateline), to use as the
     /// source of an article that names none.
     pub agency: Option<String>,
@@ -392,6 +395,7 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
     for (raw, numbered) in paragraphs.iter().zip(numbered) {
         if numbered {
             out.fired.push("numbered_headlines");
+            out.dropped.push(collapse(raw.as_ref()));
             continue;
         }
         let mut text = strip_inline(raw.as_ref(), &mut out.fired);
@@ -407,15 +411,18 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
         if let Some(rule) = dropping_rule(&text) {
             out.fired.push(rule.name);
             in_list = rule.kind == ListHeading;
+            out.dropped.push(text);
             continue;
         }
         // A headline list runs, however long, until story prose resumes.
         if in_list && furniture::is_headline_item(&text) {
             out.fired.push("related_list");
+            out.dropped.push(text);
             continue;
         }
         if furniture::is_share_row(&text) {
             out.fired.push("share_row");
+            out.dropped.push(text);
             continue;
         }
         in_list = false;
