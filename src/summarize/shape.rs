@@ -13,8 +13,11 @@ use serde::Serialize;
 use super::Split;
 use crate::clean::rules;
 
+/// Marks that end a sentence, in Latin and CJK scripts.
+const TERMINALS: &[char] = &['.', '!', '?', '…', '。', '！', '？', '．'];
+
 /// Marks that may close a sentence after its final punctuation.
-const CLOSERS: &[char] = &['"', '”', '’', '\'', ')', ']', '»'];
+const CLOSERS: &[char] = &['"', '”', '’', '\'', ')', ']', '»', '」', '』', '）'];
 
 /// Words that open a sentence which only makes sense after the one before
 /// it: connectives ("However, …") and a "there" or "then" pointing back.
@@ -84,7 +87,7 @@ pub fn unfit(split: &Split, i: usize) -> Option<Unfit> {
     let paragraph = split.paragraphs[p];
     let alone = paragraph[..start].trim().is_empty() && paragraph[end..].trim().is_empty();
     if alone
-        && text.trim_end_matches(CLOSERS).ends_with('?')
+        && text.trim_end_matches(CLOSERS).ends_with(['?', '？'])
         && rules::word_count_capped(text, 25) <= 25
     {
         return Some(Unfit::LoneQuestion);
@@ -98,7 +101,7 @@ pub fn unfit(split: &Split, i: usize) -> Option<Unfit> {
 pub fn headline_shaped(text: &str) -> Option<Unfit> {
     let text = text.trim();
     let bare = text.trim_end_matches(CLOSERS);
-    if !bare.ends_with(['.', '!', '?', '…']) {
+    if !bare.ends_with(TERMINALS) {
         return Some(Unfit::Unfinished);
     }
     let words = rules::word_count_capped(text, 40);
@@ -282,6 +285,16 @@ mod tests {
                 Some(Unfit::LoneQuestion),
                 None,
             ]
+        );
+    }
+
+    #[test]
+    fn cjk_sentences_end_with_their_own_marks() {
+        assert_eq!(
+            headline_shaped(
+                "パソコンでそのまま読みたい時もありますし、調べながら作業をする場合もあります。"
+            ),
+            None
         );
     }
 

@@ -563,6 +563,17 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_of_saying_keeps_the_outlet_after_it() {
+        assert_eq!(
+            s("\"Stadia has been built from the ground up to be a cloud platform,\" Jack Buser, director for games at Google, tells The Hollywood Reporter. \"You will see things that are not possible elsewhere.\""),
+            vec![
+                "\"Stadia has been built from the ground up to be a cloud platform,\" Jack Buser, director for games at Google, tells The Hollywood Reporter.",
+                "\"You will see things that are not possible elsewhere.\""
+            ]
+        );
+    }
+
+    #[test]
     fn glued_captions_are_split() {
         assert_eq!(
             s("The pipeline reopened on Friday He said the repairs took a week."),

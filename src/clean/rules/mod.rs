@@ -2,9 +2,12 @@
 //! article (ad markers, promos, share prompts, credits, link lists).
 //!
 //! They are data, not code, so that a reader can see every rule in one table
-//! and add one without touching the cleaner: append a [`Rule`] to [`RULES`]
-//! and an example of what it removes to the table in `tests/clean_rules.rs`
-//! (a test fails for a rule without an example).
+//! (`table.rs`) and add one without touching the cleaner: append a [`Rule`]
+//! to [`RULES`] and an example of what it removes to the table in
+//! `tests/clean_rules.rs` (a test fails for a rule without an example).
+//! Furniture that one pattern does not describe well (share rows, numbered
+//! headline lists, where a headline list ends) has structural tests in
+//! `furniture.rs`.
 //!
 //! Patterns are `regex` syntax and are matched against one paragraph whose
 //! whitespace has been collapsed to single spaces. Paragraph rules only fire
