@@ -271,3 +271,20 @@ fn the_sample_related_block_is_cut_whole() {
     }
     assert!(body.contains("Large solar farms face a different problem."));
 }
+
+#[test]
+fn a_sub_heading_of_the_story_stays_in_html_too() {
+    let html = format!(
+        "<!doctype html><html><head><title>{h}</title></head><body><article><h1>{h}</h1>\n\
+         <p>{o}</p>\n<h2>What comes next</h2>\n<p>{c}</p>\n</article></body></html>",
+        h = HEADLINE,
+        o = OPENING,
+        c = CLOSING,
+    );
+    let article = html::clean(&html, Path::new("story.html"));
+    assert!(
+        article.paragraphs.iter().any(|p| p == "What comes next"),
+        "{:?}",
+        article.paragraphs
+    );
+}
