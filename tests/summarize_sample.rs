@@ -91,7 +91,7 @@ fn sample_summaries_choose_only_prose_sentences() {
                 !shape::is_title_case(&quote.text)
                     && rules::word_count(&quote.text) >= shape::MIN_WORDS
                     && !rules::is_furniture(&quote.text)
-                    && !shape::leans_on_previous(&quote.text),
+                    && !shape::quote_leans(&quote.text),
                 "{}: quote {:?}",
                 article.path.display(),
                 quote.text

@@ -608,7 +608,7 @@ pub fn strongest_quote(
         for q in spans
             .iter()
             .flatten()
-            .filter(|q| worth_quoting(q) && !super::shape::leans_on_previous(&q.quote.text))
+            .filter(|q| worth_quoting(q) && !super::shape::quote_leans(&q.quote.text))
         {
             let score = sentence_spans
                 .iter()

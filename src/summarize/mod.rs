@@ -139,12 +139,18 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
         .iter()
         .map(|s| shape::leans_on_previous(s))
         .collect();
-    let mut picked = score::select_where(&scored, opts.sentences, &weights, &leans, |i| {
-        shape::eligible(&split, i)
-    });
+    // An article with no body is summarized from its headline, which is
+    // not prose; nor is a story with no prose sentence at all (a list).
+    // Either is summarized from what it has rather than left blank.
+    let from_headline = article.paragraphs.iter().all(|p| p.trim().is_empty());
+    let mut picked = if from_headline {
+        Vec::new()
+    } else {
+        score::select_where(&scored, opts.sentences, &weights, &leans, |i| {
+            shape::eligible(&split, i)
+        })
+    };
     if picked.is_empty() {
-        // No prose sentence at all (a headline alone, a list): the article
-        // is summarized from what it has rather than left blank.
         picked = score::select(&scored, opts.sentences, &weights);
     }
     let Split {

@@ -158,6 +158,41 @@ pub fn leans_on_previous(sentence: &str) -> bool {
         && !TIME_WORDS.contains(&next.as_str())
 }
 
+/// [`leans_on_previous`] for a quotation shown on its own: a connective
+/// ("But we have to …") or a demonstrative with a noun ("That reason
+/// exists") leans, but "This unlocks …" or "That is …", a pronoun with its
+/// verb, reads whole as a quote under the story's key points.
+pub fn quote_leans(quote: &str) -> bool {
+    if !leans_on_previous(quote) {
+        return false;
+    }
+    let s = quote.trim_start_matches(['"', '“', '‘', '\'']);
+    if LEANING_OPENERS.iter().any(|o| s.starts_with(o)) {
+        return true;
+    }
+    let mut words = s.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let next = words.next().unwrap_or("");
+    let verb = next.len() > 2 && next.ends_with('s') && !next.ends_with("ss")
+        || matches!(
+            next,
+            "is" | "was"
+                | "has"
+                | "had"
+                | "will"
+                | "would"
+                | "could"
+                | "can"
+                | "should"
+                | "may"
+                | "might"
+                | "must"
+                | "does"
+                | "did"
+        );
+    !(matches!(first, "This" | "That") && verb)
+}
+
 /// Words after "This" or "That" that make a time, not a pointer back.
 const TIME_WORDS: &[&str] = &[
     "year",
@@ -336,6 +371,12 @@ mod tests {
         assert!(leans_on_previous("These plants will close by 2030."));
         assert!(!leans_on_previous("This year the council expects growth."));
         assert!(!leans_on_previous("Thatcher closed the pits."));
+        assert!(quote_leans(
+            "That reason exists: a household can cut its bill."
+        ));
+        assert!(quote_leans("But we have to sell it."));
+        assert!(!quote_leans("This unlocks the cheapest power we can build"));
+        assert!(!quote_leans("That is exactly the scenario we modelled"));
     }
 
     #[test]
