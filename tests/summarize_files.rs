@@ -390,14 +390,12 @@ fn the_quote_does_not_repeat_a_key_point() {
             );
         }
         // Mairi Campbell's quotation chosen as a point: the other is shown.
-        if summary
+        let carries_mairi = summary
             .sentences
             .iter()
-            .any(|s| s.contains("We are managing a basin in decline"))
-            && summary.quote.is_some()
-        {
+            .any(|s| s.contains("We are managing a basin in decline"));
+        if let (true, Some(quote)) = (carries_mairi, &summary.quote) {
             exercised = true;
-            let quote = summary.quote.expect("a quote");
             assert_eq!(
                 quote.speaker.as_deref(),
                 Some("Tom Reid, an analyst at Firth Energy")

@@ -113,6 +113,7 @@ pub fn numbered_headline_runs<S: AsRef<str>>(paragraphs: &[S]) -> Vec<bool> {
 /// the sentences it is about to choose, so that a leftover the cleaner
 /// missed (inside a paragraph it kept) still cannot become a key point.
 pub fn is_furniture(line: &str) -> bool {
+    super::compile_paragraph_rules();
     dropping_rule(line).is_some() || is_share_row(line) || is_numbered_headline(line)
 }
 

@@ -121,6 +121,23 @@ fn compiled() -> &'static [Compiled] {
     })
 }
 
+/// Compiles every paragraph and list rule now rather than on first use.
+/// [`is_furniture`] is asked of short sentences one at a time, and would
+/// otherwise compile a rule in the middle of whichever story first has a
+/// sentence short enough for it; compiled once up front, the cost is a
+/// fixed part of start-up (a few milliseconds) instead.
+pub(crate) fn compile_paragraph_rules() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        for c in compiled()
+            .iter()
+            .filter(|c| matches!(c.rule.kind, Paragraph | ListHeading))
+        {
+            let _ = c.regex();
+        }
+    });
+}
+
 /// Checks that every pattern in the table compiles; the error names the rule.
 pub fn validate() -> Result<(), String> {
     for rule in RULES {
