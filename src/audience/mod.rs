@@ -71,3 +71,5 @@ impl FromStr for SubscriberStatus {
             })
     }
 }
+
+pub mod bounce;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use newsletter::config::Config;
 
+mod bounces;
 mod build;
 mod check;
 mod clean;
@@ -49,6 +50,7 @@ pub enum Command {
     Run(run::Args),
     Schedule(schedule::Args),
     Check(check::Args),
+    Bounces(bounces::Args),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -74,6 +76,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Schedule(args) => schedule::run(&cli.config, args),
         Command::Check(args) => check::run(&cli.config, args),
+        Command::Bounces(args) => bounces::run(&cli.config, args),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
+mod bounces;
 mod deliveries;
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
@@ -106,6 +107,7 @@ impl Ledger {
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(bounces::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
