@@ -48,7 +48,7 @@ impl Line {
 
     pub fn to_text(&self) -> String {
         format!(
-            "{}: {} {} {} ({}) -> {}",
+            "{}: {} {} {} ({}) -> {} [matched by {}]",
             self.path,
             if self.recipient.is_empty() {
                 "(unnamed)"
@@ -62,7 +62,8 @@ impl Line {
                 &self.status
             },
             self.reason,
-            self.outcome
+            self.outcome,
+            self.matched_by
         )
     }
 }
@@ -201,6 +202,47 @@ fn record_soft(
         );
     }
     Ok(Effect::Counted { streak })
+}
+
+/// Records a refusal seen during a send, classified by the same rules as a
+/// report: a permanent "user unknown" at RCPT suppresses the reader, a policy
+/// or spam refusal counts as soft, and so does a 4xx that outlived its
+/// retries. Failures that never reached the reader's server (our relay down,
+/// a timeout) are not held against the reader.
+pub fn record_smtp_refusal(
+    ledger: &mut Ledger,
+    address: &str,
+    issue: u32,
+    reply: &str,
+    soft_limit: u32,
+) -> Result<Effect, LedgerError> {
+    let Some(code) = super::text::reply_code(reply) else {
+        return Ok(Effect::Ignored);
+    };
+    let command = super::classify::command_in(reply);
+    if matches!(
+        command,
+        Some(super::Command::Connect) | Some(super::Command::MailFrom)
+    ) {
+        return Ok(Effect::Ignored);
+    }
+    let verdict = super::classify_reply(code, reply, command);
+    let finding = Finding {
+        recipient: address.to_string(),
+        kind: verdict.kind,
+        status: super::text::enhanced_status(reply)
+            .unwrap_or_else(|| format!("{}.0.0", code / 100)),
+        reason: verdict.reason,
+        diagnostic: super::text::fold(reply, 300),
+    };
+    record(
+        ledger,
+        address,
+        Some(issue),
+        &finding,
+        &format!("send: issue {issue}"),
+        soft_limit,
+    )
 }
 
 /// The secret that signs VERP and unsubscribe tokens: the configured

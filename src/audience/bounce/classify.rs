@@ -343,7 +343,7 @@ pub fn classify(
 /// Classifies a live SMTP reply during a send: `code` is the basic reply code
 /// (550), `text` the reply with its enhanced code if the server gave one.
 /// A 4xx is soft (the caller counts it only once its retries ran out).
-pub fn classify_reply(code: u16, text: &str, command: Command) -> Verdict {
+pub fn classify_reply(code: u16, text: &str, command: Option<Command>) -> Verdict {
     let enhanced = super::text::enhanced_status(text);
     let status = match (&enhanced, code / 100) {
         (Some(s), _) => s.clone(),
@@ -354,7 +354,7 @@ pub fn classify_reply(code: u16, text: &str, command: Command) -> Verdict {
     if code < 400 {
         return v(Kind::None, "accepted");
     }
-    classify(Some(&status), text, Some(command), None)
+    classify(Some(&status), text, command, None)
 }
 
 /// The SMTP command a diagnostic or transcript says the reply answered.
@@ -486,21 +486,21 @@ mod tests {
             classify_reply(
                 550,
                 "5.1.1 <ann@example.net>: user unknown",
-                Command::RcptTo
+                Some(Command::RcptTo)
             )
             .kind,
             Kind::Hard
         );
         assert_eq!(
-            classify_reply(554, "5.7.1 rejected by policy", Command::Data).kind,
+            classify_reply(554, "5.7.1 rejected by policy", Some(Command::Data)).kind,
             Kind::Soft
         );
         assert_eq!(
-            classify_reply(550, "no such user", Command::Data).kind,
+            classify_reply(550, "no such user", Some(Command::Data)).kind,
             Kind::Soft
         );
         assert_eq!(
-            classify_reply(451, "try later", Command::RcptTo).kind,
+            classify_reply(451, "try later", Some(Command::RcptTo)).kind,
             Kind::Soft
         );
     }

@@ -701,6 +701,22 @@ mod tests {
     }
 
     #[test]
+    fn the_original_message_id_is_read_from_attached_headers() {
+        let raw = "From: MAILER-DAEMON@mx.example.com\r\nTo: n@example.com\r\nSubject: Undelivered\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n\
+--b1\r\nContent-Type: text/plain\r\n\r\nx\r\n\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; bob@example.org\r\nAction: failed\r\nStatus: 5.7.1\r\n\r\n\
+--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: bob@example.org\r\nMessage-ID: <b1@example.com>\r\n\r\n--b1--\r\n";
+        let report = read_report(raw.as_bytes()).unwrap();
+        assert_eq!(
+            report.original_message_ids,
+            vec!["b1@example.com".to_string()]
+        );
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].kind, Kind::Soft);
+    }
+
+    #[test]
     fn not_a_message_is_an_error_not_a_panic() {
         assert_eq!(read_report(b""), Err(BounceError::NotAMessage));
     }

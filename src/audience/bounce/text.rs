@@ -56,7 +56,7 @@ pub fn reply_code(text: &str) -> Option<u16> {
             && bytes[i + 2].is_ascii_digit()
             && bytes
                 .get(i + 3)
-                .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\r' | b'\n' | b':'))
+                .is_none_or(|b| matches!(b, b' ' | b'-' | b'\t' | b'\r' | b'\n' | b':' | b')'))
         {
             return std::str::from_utf8(&bytes[i..i + 3]).ok()?.parse().ok();
         }
