@@ -184,6 +184,9 @@ const SOFT: &[(&str, &str)] = &[
 
 /// Phrases that say the address, mailbox or domain does not exist (lower case).
 const GONE: &[(&str, &str)] = &[
+    ("not listed in", "not in directory"),
+    ("ディレクトリのリストにありません", "not in directory"),
+    ("recipient name is not recognized", "not in directory"),
     ("user unknown", "user unknown"),
     ("unknown user", "user unknown"),
     ("no such user", "user unknown"),
@@ -203,9 +206,6 @@ const GONE: &[(&str, &str)] = &[
         "user unknown",
     ),
     ("unknown or illegal", "user unknown"),
-    ("not listed in", "not in directory"),
-    ("ディレクトリのリストにありません", "not in directory"),
-    ("recipient name is not recognized", "not in directory"),
     ("doesn't have a", "user unknown"),
     ("inactive email address", "user unknown"),
     ("no mailbox here", "user unknown"),
@@ -330,8 +330,9 @@ pub fn classify(
     if reason == "not in directory" {
         return v(Kind::Hard, "user unknown");
     }
-    // x.2.x says the mailbox exists (RFC 3463): the words and code disagree.
-    if reason == "user unknown" && status.starts_with("5.2.") {
+    // x.2.x says the mailbox exists (RFC 3463): the words and code disagree,
+    // and only the answer to RCPT TO settles it.
+    if reason == "user unknown" && status.starts_with("5.2.") && command != Some(Command::RcptTo) {
         return v(Kind::Soft, "recipient refused");
     }
     if reason == "user unknown" && command != Some(Command::RcptTo) {

@@ -113,7 +113,12 @@ fn findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
         return complaint_without_arf(parts);
     }
     if !parts.dsn.is_empty() {
-        return dsn_findings(&parts.dsn.join("\n\n"), parts);
+        let found = dsn_findings(&parts.dsn.join("\n\n"), parts);
+        if !found.is_empty() {
+            return found;
+        }
+        // A DSN part without recipient fields: the notice still names them.
+        return notice_findings(message, parts);
     }
     if let Some(at) = find_ci(&parts.notice, "final-recipient:") {
         // A DSN pasted into the text part instead of its own MIME part.
@@ -602,6 +607,20 @@ fn looks_like_bounce(message: &Message<'_>, subject: &str) -> bool {
     .any(|p| subject.contains(p))
 }
 
+/// The first 4.x.x or 5.x.x code in a notice (a transcript also shows the
+/// 2.x.x of the commands that went well).
+fn failure_status(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(code) = enhanced_status(rest) {
+        if !code.starts_with('2') {
+            return Some(code);
+        }
+        let at = rest.find(&code).map_or(rest.len(), |i| i + code.len());
+        rest = &rest[at..];
+    }
+    None
+}
+
 fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
     let notice = &parts.notice;
     let mut excluded: Vec<String> = Vec::new();
@@ -637,6 +656,11 @@ fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
             {
                 continue;
             }
+            // The envelope sender in a transcript is not a recipient.
+            let line = match find_ci(line, "mail from:") {
+                Some(at) => &line[..at],
+                None => line,
+            };
             for address in addresses(line) {
                 let key = address.to_lowercase();
                 let local = key.split('@').next().unwrap_or("");
@@ -676,7 +700,7 @@ fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
             } else {
                 format!("{intro} {segment}")
             };
-            let status = enhanced_status(&text)
+            let status = failure_status(&text)
                 .or_else(|| match reply_code(&text) {
                     Some(code) if code >= 500 => Some("5.0.0".to_string()),
                     Some(code) if code >= 400 => Some("4.0.0".to_string()),
