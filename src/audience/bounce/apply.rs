@@ -256,6 +256,9 @@ pub fn secret(config: &Config) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A reader found for a report: their address, the issue when known, and how.
+type Matched = (String, Option<u32>, &'static str);
+
 /// The reader a report is about when the report itself says so without
 /// naming the recipient: its VERP token, else its original Message-ID.
 fn reader_of_report(
@@ -263,7 +266,7 @@ fn reader_of_report(
     report: &Report,
     verp: Option<&ReturnPath>,
     secret: &[u8],
-) -> Result<Option<(String, Option<u32>, &'static str)>, LedgerError> {
+) -> Result<Option<Matched>, LedgerError> {
     if let Some(rp) = verp {
         if let Some(reader) = rp.reader_in(secret, &report.addressed_to) {
             let issue = first_issue_by_id(ledger, report)?;
@@ -330,7 +333,7 @@ pub fn apply(config: &Config, inputs: &[Input]) -> Result<Summary, LedgerError> 
         let named = reader_of_report(&ledger, &report, verp.as_ref(), &secret)?;
         // A report tied to one reader (VERP or Message-ID) is about that
         // reader only: apply its most telling finding to them.
-        let findings: Vec<(Option<(String, Option<u32>, &'static str)>, &Finding)> = match &named {
+        let findings: Vec<(Option<Matched>, &Finding)> = match &named {
             Some((reader, issue, how)) => main_finding(&report.findings, reader)
                 .map(|f| vec![(Some((reader.clone(), *issue, *how)), f)])
                 .unwrap_or_default(),

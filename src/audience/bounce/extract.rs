@@ -168,11 +168,11 @@ fn gather(message: &Message<'_>, parts: &mut Parts) {
         };
         match (&part.body, ctype.as_str(), subtype.as_str()) {
             (PartType::Multipart(_), _, _) => {}
-            (PartType::Message(inner), _, _) => {
-                if parts.original.is_empty() {
-                    parts.original = raw_headers(inner);
-                }
+            // Only the first attached copy counts as the original.
+            (PartType::Message(inner), _, _) if parts.original.is_empty() => {
+                parts.original = raw_headers(inner);
             }
+            (PartType::Message(_), _, _) => {}
             (_, "message", "delivery-status" | "global-delivery-status") => {
                 parts
                     .dsn
@@ -184,10 +184,13 @@ fn gather(message: &Message<'_>, parts: &mut Parts) {
                     .push(String::from_utf8_lossy(part.contents()).into_owned());
             }
             (_, "text" | "message", "rfc822-headers" | "rfc822-header" | "rfc822") => {
-                if parts.original.is_empty() {
-                    if let Some(copy) = MessageParser::default().parse_headers(part.contents()) {
-                        parts.original = raw_headers(&copy);
-                    }
+                let copy = parts
+                    .original
+                    .is_empty()
+                    .then(|| MessageParser::default().parse_headers(part.contents()))
+                    .flatten();
+                if let Some(copy) = copy {
+                    parts.original = raw_headers(&copy);
                 }
             }
             (PartType::Html(html), _, _) => {
