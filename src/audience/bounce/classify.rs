@@ -140,7 +140,12 @@ const SOFT: &[(&str, &str)] = &[
     ("temporarily deferred", "rate limited"),
     ("unexpected volume", "rate limited"),
     // relaying
-    ("relay", "relay refused"),
+    ("relaying", "relay refused"),
+    ("relay access", "relay refused"),
+    ("relay denied", "relay refused"),
+    ("relay not permitted", "relay refused"),
+    ("mail relay", "relay refused"),
+    ("unable to relay", "relay refused"),
     // the mailbox is there but switched off (it may come back)
     ("disabled", "mailbox disabled"),
     ("suspended", "mailbox disabled"),
@@ -222,8 +227,8 @@ const GONE: &[(&str, &str)] = &[
     ("invalid domain", "host unknown"),
     ("no mx record", "host unknown"),
     ("couldn't find a mail exchanger", "host unknown"),
-    ("does not accept mail", "host unknown"),
-    ("null mx", "host unknown"),
+    ("does not accept mail", "host does not accept mail"),
+    ("null mx", "host does not accept mail"),
     ("has moved", "mailbox moved"),
     ("not our customer", "mailbox moved"),
     ("no forwarding address", "mailbox moved"),
@@ -307,10 +312,20 @@ pub fn classify(
     if let Some(reason) = soft_reason {
         return v(Kind::Soft, reason);
     }
+    let phrase = find(GONE, &lower);
+    // Yahoo refuses an address that has no account after DATA, marking it
+    // "dd" (final): the one well-known refusal after DATA that means gone.
+    if lower.contains("delivery error: dd ") && phrase.is_some() {
+        return v(Kind::Hard, "user unknown");
+    }
+    // A domain that takes no mail at all (RFC 7505 null MX, no MX) is gone
+    // whatever code comes with it.
+    if phrase == Some("host does not accept mail") && command != Some(Command::Data) {
+        return v(Kind::Hard, "host unknown");
+    }
     if status.starts_with("5.7.") {
         return v(Kind::Soft, "policy");
     }
-    let phrase = find(GONE, &lower);
     let by_status = gone_status(status);
     if phrase.is_none() && by_status.is_none() {
         return v(Kind::Soft, "refused");

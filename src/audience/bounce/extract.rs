@@ -610,6 +610,18 @@ fn looks_like_bounce(message: &Message<'_>, subject: &str) -> bool {
     .any(|p| subject.contains(p))
 }
 
+/// True when a transcript in `notice` shows `RCPT TO:<address>`: then it
+/// is a recipient even if it is also the report's own To (a sender who
+/// mailed themselves).
+fn named_at_rcpt(notice: &str, address: &str) -> bool {
+    let lower = notice.to_lowercase();
+    lower.match_indices("rcpt to:").any(|(at, m)| {
+        lower[at + m.len()..]
+            .trim_start_matches([' ', '<'])
+            .starts_with(address)
+    })
+}
+
 /// The first 4.x.x or 5.x.x code in a notice (a transcript also shows the
 /// 2.x.x of the commands that went well).
 fn failure_status(text: &str) -> Option<String> {
@@ -667,7 +679,7 @@ fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
             for address in addresses(line) {
                 let key = address.to_lowercase();
                 let local = key.split('@').next().unwrap_or("");
-                if excluded.contains(&key)
+                if (excluded.contains(&key) && !named_at_rcpt(notice, &key))
                     || matches!(local, "postmaster" | "mailer-daemon" | "abuse" | "root")
                     || recipients
                         .iter()
@@ -696,9 +708,16 @@ fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
     recipients
         .iter()
         .map(|recipient| {
-            let segment = segment_for(notice, recipient, &recipients);
+            // From where the recipient is named to where the next one is;
+            // the notice's opening words only when that says nothing coded.
+            let mut segment = segment_for(notice, recipient, &recipients);
+            if segment.len() == notice.len() {
+                if let Some(at) = find_ci(notice, recipient).filter(|_| !recipient.is_empty()) {
+                    segment = &notice[at..];
+                }
+            }
             let own = enhanced_status(segment).is_some() || reply_code(segment).is_some();
-            let text = if own || segment.len() == notice.len() {
+            let text = if own {
                 segment.to_string()
             } else {
                 format!("{intro} {segment}")
