@@ -401,3 +401,44 @@ fn no_reports_is_bad_input() {
     let out = project.run(&["bounces"]);
     assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
 }
+
+#[test]
+fn an_mbox_is_read_message_by_message_and_a_missing_one_is_bad_input() {
+    let project = seeded("");
+    let mbox = project.root().join("bounces.mbox");
+    let mut text = String::new();
+    for report in [
+        dsn(
+            "ann@example.net",
+            "5.1.1",
+            "550 5.1.1 user unknown (in reply to RCPT TO command)",
+            "<m1@x>",
+        ),
+        arf("cat@example.com", "abuse"),
+    ] {
+        text.push_str("From MAILER-DAEMON Mon Jan  6 07:00:00 2025\n");
+        text.push_str(&report.replace("\r\n", "\n"));
+        text.push('\n');
+    }
+    std::fs::write(&mbox, text).unwrap();
+    let out = project.run(&["bounces", "--dry-run", "--mbox", mbox.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("bounces.mbox:1: ann@example.net hard 5.1.1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bounces.mbox:2: cat@example.com complaint"),
+        "{stdout}"
+    );
+
+    let missing = project.root().join("nowhere.mbox");
+    let out = project.run(&["bounces", "--mbox", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nowhere.mbox"),
+        "{}",
+        shown(&out)
+    );
+}
