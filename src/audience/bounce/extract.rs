@@ -15,25 +15,26 @@
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
 use super::classify::{classify, command_in, Verdict};
+use super::notice::{looks_like_bounce, notice_findings};
 use super::text::{addresses, enhanced_status, fold, reply_code, strip_tags};
 use super::{BounceError, Finding, Kind, Report};
 
 /// How much of a diagnostic is kept for display and the history.
 const DIAGNOSTIC_LIMIT: usize = 300;
 /// At most this many recipients are read from one report.
-const MAX_RECIPIENTS: usize = 500;
+pub(super) const MAX_RECIPIENTS: usize = 500;
 
 /// The parts of a report that matter, gathered from its MIME tree.
 #[derive(Default)]
-struct Parts {
+pub(super) struct Parts {
     /// Human-readable notice (text parts of the report itself), subject first.
-    notice: String,
+    pub(super) notice: String,
     /// `message/delivery-status` bodies.
-    dsn: Vec<String>,
+    pub(super) dsn: Vec<String>,
     /// `message/feedback-report` bodies.
-    feedback: Vec<String>,
+    pub(super) feedback: Vec<String>,
     /// Header fields of the original message (attached or quoted).
-    original: Vec<(String, String)>,
+    pub(super) original: Vec<(String, String)>,
 }
 
 /// Reads one report. Never panics; a message that is not a report at all
@@ -223,7 +224,10 @@ fn raw_headers(message: &Message<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn original_header<'a>(parts: &'a Parts, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+pub(super) fn original_header<'a>(
+    parts: &'a Parts,
+    name: &str,
+) -> impl Iterator<Item = &'a str> + 'a {
     let name = name.to_string();
     parts
         .original
@@ -274,7 +278,7 @@ fn original_marker(notice: &str) -> Option<usize> {
 }
 
 /// Case-insensitive ASCII search that returns a byte offset valid in `text`.
-fn find_ci(text: &str, needle: &str) -> Option<usize> {
+pub(super) fn find_ci(text: &str, needle: &str) -> Option<usize> {
     let hay = text.as_bytes();
     let needle = needle.as_bytes();
     if needle.is_empty() || hay.len() < needle.len() {
@@ -459,14 +463,14 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
         .collect()
 }
 
-fn make(recipient: String, verdict: Verdict, status: &str, text: &str) -> Finding {
+pub(super) fn make(recipient: String, verdict: Verdict, status: &str, text: &str) -> Finding {
     finding(recipient, verdict.kind, status, verdict.reason, text)
 }
 
 /// The part of `notice` about `recipient`: from where it is first named to
 /// where the next other recipient is first named (the whole notice when
 /// only one recipient is reported or it is not named).
-fn segment_for<'a>(notice: &'a str, recipient: &str, all: &[String]) -> &'a str {
+pub(super) fn segment_for<'a>(notice: &'a str, recipient: &str, all: &[String]) -> &'a str {
     if recipient.is_empty() {
         return notice;
     }
@@ -520,7 +524,7 @@ fn feedback_findings(body: &str, parts: &Parts) -> Vec<Finding> {
 
 /// The recipients named in the original's headers (for reports that do not
 /// say who complained).
-fn original_recipients(parts: &Parts) -> Vec<String> {
+pub(super) fn original_recipients(parts: &Parts) -> Vec<String> {
     for name in ["x-hmxmroriginalrecipient", "x-original-to", "to"] {
         let found: Vec<String> = original_header(parts, name).flat_map(addresses).collect();
         if !found.is_empty() {
@@ -569,170 +573,6 @@ fn is_auto_reply(message: &Message<'_>, auto_submitted: &str, subject: &str) -> 
         ]
         .iter()
         .any(|p| subject.starts_with(p))
-}
-
-/// A notice from a mail system, as opposed to a person writing to the bounce address.
-fn looks_like_bounce(message: &Message<'_>, subject: &str) -> bool {
-    if message.header_raw("X-Failed-Recipients").is_some() {
-        return true;
-    }
-    let from = message.header_raw("From").unwrap_or("").to_lowercase();
-    if [
-        "mailer-daemon",
-        "postmaster",
-        "mail delivery",
-        "mmdf",
-        "mail-daemon",
-        "daemon@",
-        "no-reply",
-        "noreply",
-    ]
-    .iter()
-    .any(|p| from.contains(p))
-    {
-        return true;
-    }
-    [
-        "undeliver",
-        "delivery",
-        "failure",
-        "failed",
-        "returned",
-        "bounce",
-        "not delivered",
-        "error",
-        "rejected",
-        "notification",
-        "nondeliverable",
-        "エラー",
-    ]
-    .iter()
-    .any(|p| subject.contains(p))
-}
-
-/// True when a transcript in `notice` shows `RCPT TO:<address>`: then it
-/// is a recipient even if it is also the report's own To (a sender who
-/// mailed themselves).
-fn named_at_rcpt(notice: &str, address: &str) -> bool {
-    let lower = notice.to_lowercase();
-    lower.match_indices("rcpt to:").any(|(at, m)| {
-        lower[at + m.len()..]
-            .trim_start_matches([' ', '<'])
-            .starts_with(address)
-    })
-}
-
-/// The first 4.x.x or 5.x.x code in a notice (a transcript also shows the
-/// 2.x.x of the commands that went well).
-fn failure_status(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(code) = enhanced_status(rest) {
-        if !code.starts_with('2') {
-            return Some(code);
-        }
-        let at = rest.find(&code).map_or(rest.len(), |i| i + code.len());
-        rest = &rest[at..];
-    }
-    None
-}
-
-fn notice_findings(message: &Message<'_>, parts: &Parts) -> Vec<Finding> {
-    let notice = &parts.notice;
-    let mut excluded: Vec<String> = Vec::new();
-    for name in ["From", "Sender", "Reply-To", "Return-Path", "To"] {
-        if let Some(value) = message.header_raw(name) {
-            excluded.extend(addresses(value));
-        }
-    }
-    for name in ["from", "sender", "reply-to", "return-path", "errors-to"] {
-        excluded.extend(original_header(parts, name).flat_map(addresses));
-    }
-    excluded.extend(original_header(parts, "message-id").flat_map(addresses));
-    let excluded: Vec<String> = excluded.into_iter().map(|a| a.to_lowercase()).collect();
-
-    let mut recipients: Vec<String> = message
-        .header_raw("X-Failed-Recipients")
-        .map(addresses)
-        .unwrap_or_default();
-    if recipients.is_empty() {
-        for line in notice.lines() {
-            let lower = line
-                .trim_start_matches(['>', ' ', '\t'])
-                .to_ascii_lowercase();
-            if [
-                "message-id:",
-                "references:",
-                "in-reply-to:",
-                "received:",
-                "return-path:",
-            ]
-            .iter()
-            .any(|p| lower.starts_with(p))
-            {
-                continue;
-            }
-            // The envelope sender in a transcript is not a recipient.
-            let line = match find_ci(line, "mail from:") {
-                Some(at) => &line[..at],
-                None => line,
-            };
-            for address in addresses(line) {
-                let key = address.to_lowercase();
-                let local = key.split('@').next().unwrap_or("");
-                if (excluded.contains(&key) && !named_at_rcpt(notice, &key))
-                    || matches!(local, "postmaster" | "mailer-daemon" | "abuse" | "root")
-                    || recipients
-                        .iter()
-                        .any(|r: &String| r.eq_ignore_ascii_case(&address))
-                {
-                    continue;
-                }
-                recipients.push(address);
-            }
-        }
-    }
-    if recipients.is_empty() {
-        recipients = original_recipients(parts);
-        recipients.truncate(1);
-    }
-    if recipients.is_empty() {
-        recipients.push(String::new());
-    }
-    recipients.truncate(MAX_RECIPIENTS);
-    let first_named = recipients
-        .iter()
-        .filter_map(|r| find_ci(notice, r))
-        .min()
-        .unwrap_or(0);
-    let intro = &notice[..first_named];
-    recipients
-        .iter()
-        .map(|recipient| {
-            // From where the recipient is named to where the next one is;
-            // the notice's opening words only when that says nothing coded.
-            let mut segment = segment_for(notice, recipient, &recipients);
-            if segment.len() == notice.len() {
-                if let Some(at) = find_ci(notice, recipient).filter(|_| !recipient.is_empty()) {
-                    segment = &notice[at..];
-                }
-            }
-            let own = enhanced_status(segment).is_some() || reply_code(segment).is_some();
-            let text = if own {
-                segment.to_string()
-            } else {
-                format!("{intro} {segment}")
-            };
-            let status = failure_status(&text)
-                .or_else(|| match reply_code(&text) {
-                    Some(code) if code >= 500 => Some("5.0.0".to_string()),
-                    Some(code) if code >= 400 => Some("4.0.0".to_string()),
-                    _ => None,
-                })
-                .unwrap_or_default();
-            let verdict = classify(Some(&status), &text, command_in(&text), None);
-            make(recipient.clone(), verdict, &status, &text)
-        })
-        .collect()
 }
 
 #[cfg(test)]

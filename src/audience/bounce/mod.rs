@@ -22,6 +22,7 @@ pub mod apply;
 pub mod classify;
 pub mod extract;
 pub mod mailbox;
+mod notice;
 mod text;
 pub mod verp;
 
