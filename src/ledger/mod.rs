@@ -19,6 +19,8 @@ mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod bounces;
 mod deliveries;
+mod editorial;
+pub use editorial::{EditorialKind, EditorialRecord};
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
 pub mod lock;
@@ -108,6 +110,7 @@ impl Ledger {
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
         conn.execute_batch(bounces::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(editorial::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }
