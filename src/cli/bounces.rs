@@ -77,11 +77,7 @@ fn print_dry_run(inputs: &[mailbox::Input], format: Format) -> i32 {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = 0;
-    for input in inputs {
-        let report = match &input.bytes {
-            Ok(bytes) => bounce::read_report(bytes).map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
+    for (input, report) in inputs.iter().zip(bounce::read_reports(inputs)) {
         match report {
             Ok(report) => {
                 if report.findings.is_empty() {

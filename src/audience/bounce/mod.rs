@@ -97,3 +97,37 @@ pub enum BounceError {
     #[error("not an email message (no header block)")]
     NotAMessage,
 }
+
+/// Reads every input, in parallel on the machine's cores, keeping the input
+/// order (output must not depend on scheduling). An input that could not be
+/// read, or is not a message, gives its reason.
+pub fn read_reports(inputs: &[mailbox::Input]) -> Vec<Result<Report, String>> {
+    let read_one = |input: &mailbox::Input| match &input.bytes {
+        Ok(bytes) => read_report(bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(e.clone()),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || inputs.len() < 16 {
+        return inputs.iter().map(read_one).collect();
+    }
+    let chunk = inputs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope.spawn(move || part.iter().map(read_one).collect::<Vec<_>>());
+                (part.len(), handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(len, h)| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err("the reader stopped unexpectedly".to_string()); len]
+                })
+            })
+            .collect()
+    })
+}
