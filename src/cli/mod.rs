@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use newsletter::config::Config;
 
+mod bounces;
 mod build;
 mod check;
 mod clean;
@@ -62,6 +63,7 @@ pub enum Command {
     Serve(serve::Args),
     #[command(subcommand)]
     Subscribers(subscribers::Command),
+    Bounces(bounces::Args),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -96,6 +98,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&cli.config, args),
         Command::Serve(args) => serve::run(&cli.config, args),
         Command::Subscribers(command) => subscribers::run(&cli.config, command),
+        Command::Bounces(args) => bounces::run(&cli.config, args),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 mod runs;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
+mod bounces;
 mod deliveries;
 mod editorial;
 pub use editorial::{EditorialKind, EditorialRecord};
@@ -112,6 +113,7 @@ impl Ledger {
             .map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(bounces::SCHEMA).map_err(open_err)?;
         conn.execute_batch(editorial::SCHEMA).map_err(open_err)?;
         conn.execute_batch(fetch::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;

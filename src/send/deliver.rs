@@ -151,6 +151,8 @@ struct Shared {
     smtp: Smtp,
     ledger: Option<Arc<Mutex<Ledger>>>,
     retries: u32,
+    /// `[delivery] soft_bounce_limit`, for refusals recorded against readers.
+    soft_bounce_limit: u32,
     retry_base: Duration,
     max_errors: u32,
     consecutive_errors: AtomicU32,
@@ -309,6 +311,7 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
         FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
             let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
+            record_refusal(shared, job, failure);
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
             push_problem(shared, job, failure, "refused");
             shared.bar.inc(1);
@@ -328,6 +331,7 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
             } else {
                 let _ =
                     shared.ledger_do(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
+                record_refusal(shared, job, failure);
                 shared.failed_transient.fetch_add(1, Ordering::SeqCst);
                 push_problem(
                     shared,
@@ -339,6 +343,20 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
                 false
             }
         }
+    }
+}
+
+/// A refusal by the reader's server counts against the reader as a bounce
+/// would (see `audience::bounce`): user unknown suppresses, the rest is soft.
+fn record_refusal(shared: &Shared, job: &Job, failure: &Failure) {
+    if let Some(ledger) = &shared.ledger {
+        let _ = crate::audience::bounce::apply::record_smtp_refusal(
+            &mut lock(ledger),
+            &job.address,
+            shared.issue,
+            &failure.reply,
+            shared.soft_bounce_limit,
+        );
     }
 }
 
@@ -373,6 +391,7 @@ fn deliver_over_smtp(
         smtp,
         ledger,
         retries: config.delivery.retries.max(1),
+        soft_bounce_limit: config.delivery.soft_bounce_limit,
         retry_base: Duration::from_millis(config.delivery.retry_delay_ms),
         max_errors: config.delivery.max_send_errors,
         consecutive_errors: AtomicU32::new(0),

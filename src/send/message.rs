@@ -101,6 +101,8 @@ pub struct Composer {
     dkim: Option<DkimConfig>,
     /// Images the HTML refers to by `cid:`, read once and attached to every copy.
     inline_images: Vec<(String, Vec<u8>, ContentType)>,
+    /// `[delivery] return_path`: a per-reader envelope sender (VERP).
+    return_path: Option<crate::audience::bounce::verp::ReturnPath>,
 }
 
 /// Percent-encodes a value for a URL query or mailto.
@@ -231,6 +233,11 @@ impl Composer {
             secret,
             dkim,
             inline_images,
+            return_path: config
+                .delivery
+                .return_path
+                .as_deref()
+                .and_then(crate::audience::bounce::verp::ReturnPath::parse),
         })
     }
 
@@ -336,9 +343,19 @@ impl Composer {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
+        let mut envelope = message.envelope().clone();
+        if let Some(sender) = self
+            .return_path
+            .as_ref()
+            .and_then(|rp| rp.for_reader(&self.secret, address))
+            .and_then(|a| a.parse().ok())
+        {
+            envelope = lettre::address::Envelope::new(Some(sender), envelope.to().to_vec())
+                .map_err(|e| format!("cannot build the envelope: {e}"))?;
+        }
         Ok(Composed {
             message_id,
-            envelope: message.envelope().clone(),
+            envelope,
             bytes: message.formatted(),
         })
     }
