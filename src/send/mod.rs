@@ -19,10 +19,12 @@ use crate::problem::Problem;
 
 mod deliver;
 pub mod message;
+mod qp;
 mod select;
 pub mod smtp;
 pub mod subscribers;
 mod transport;
+mod wire;
 
 use deliver::Outcome;
 use message::Composer;

@@ -385,7 +385,10 @@ pub async fn deliver(
     })?;
     timed(limit, "the reply to DATA", false, conn.command(Data)).await?;
     // From here the server may have the whole message: a lost reply is ambiguous.
-    let reply = timed(limit, "the reply to the message", true, conn.message(bytes)).await?;
+    let reply = match super::wire::DataPayload::new(bytes) {
+        Some(data) => timed(limit, "the reply to the message", true, conn.command(data)).await?,
+        None => timed(limit, "the reply to the message", true, conn.message(bytes)).await?,
+    };
     Ok(format!(
         "{} {}",
         reply.code(),
