@@ -20,6 +20,7 @@ use crate::problem::Problem;
 mod deliver;
 pub mod message;
 mod qp;
+mod record;
 mod select;
 pub mod smtp;
 pub mod subscribers;
