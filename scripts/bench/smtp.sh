@@ -81,23 +81,23 @@ with open(sys.argv[1], 'w') as f:
     "$BIN" --config "$dir/config.toml" build --date 2026-12-01 >/dev/null 2>&1
 }
 
-secs() { python3 -c "print(f'{$2-$1:.2f}')"; }
-rate() { python3 -c "print(f'{$N/($2-$1):.0f}')"; }
+# Wall seconds and CPU seconds (user+sys) of the command timed into file $1.
+wall() { cut -d' ' -f1 "$1"; }
+cpu() { python3 -c "a=open('$1').read().split(); print(f'{float(a[1])+float(a[2]):.2f}')"; }
 
-# One row: our send of project $2, then smtp-source with the same size.
+# One row: our send of project $2, then smtp-source with the same size. Wall
+# time gives the ratio; CPU time (user+sys) is steadier when the machine is
+# shared, so it is shown too.
 row() {
-    local label=$1 dir=$2 size t0 t1 ours theirs os ts
+    local label=$1 dir=$2 size ours theirs
     size=$(message_size "$dir")
     rm -rf "$dir/state"
-    t0=$(date +%s.%N)
-    "$BIN" --config "$dir/config.toml" send >/dev/null
-    t1=$(date +%s.%N)
-    ours=$(rate "$t0" "$t1"); os=$(secs "$t0" "$t1")
-    t0=$(date +%s.%N)
-    smtp-source -s 4 -m "$N" -l "$size" -f newsletter@example.com -t reader@example.com "127.0.0.1:$PORT"
-    t1=$(date +%s.%N)
-    theirs=$(rate "$t0" "$t1"); ts=$(secs "$t0" "$t1")
-    echo "| $label | $size | $os s, $ours msg/s | $ts s, $theirs msg/s | $(python3 -c "print(f'{$ours/$theirs:.2f}')") |"
+    /usr/bin/time -f '%e %U %S' -o "$WORK/t.ours" "$BIN" --config "$dir/config.toml" send >/dev/null
+    /usr/bin/time -f '%e %U %S' -o "$WORK/t.theirs" \
+        smtp-source -s 4 -m "$N" -l "$size" -f newsletter@example.com -t reader@example.com "127.0.0.1:$PORT"
+    ours=$(python3 -c "print(f'{$N/$(wall "$WORK/t.ours"):.0f}')")
+    theirs=$(python3 -c "print(f'{$N/$(wall "$WORK/t.theirs"):.0f}')")
+    echo "| $label | $size | $(wall "$WORK/t.ours") s, $ours msg/s, CPU $(cpu "$WORK/t.ours") s | $(wall "$WORK/t.theirs") s, $theirs msg/s, CPU $(cpu "$WORK/t.theirs") s | $(python3 -c "print(f'{$ours/$theirs:.2f}')") |"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $N messages per row; 4 connections/sessions"
