@@ -14,26 +14,19 @@ impl DataPayload {
     /// UTF-8 (the caller then uses lettre's byte-wise path).
     pub fn new(message: &[u8]) -> Option<DataPayload> {
         let text = std::str::from_utf8(message).ok()?;
-        let mut out = String::with_capacity(text.len() + text.len() / 512 + 8);
-        let mut rest = text;
+        let mut out = String::with_capacity(text.len() + 8);
         // The data starts a line, as every CRLF does (lettre's rule: a bare LF does not).
-        let mut line_start = true;
-        loop {
-            if line_start && rest.starts_with('.') {
-                out.push('.');
-            }
-            match memchr::memchr(b'\n', rest.as_bytes()) {
-                Some(i) => {
-                    line_start = i > 0 && rest.as_bytes()[i - 1] == b'\r';
-                    out.push_str(&rest[..=i]);
-                    rest = &rest[i + 1..];
-                }
-                None => {
-                    out.push_str(rest);
-                    break;
-                }
-            }
+        if text.starts_with('.') {
+            out.push('.');
         }
+        // Lines starting with a dot are rare: copy the long runs between them whole.
+        let mut copied = 0;
+        for at in memchr::memmem::find_iter(text.as_bytes(), b"\r\n.") {
+            out.push_str(&text[copied..at + 2]);
+            out.push('.');
+            copied = at + 2;
+        }
+        out.push_str(&text[copied..]);
         out.push_str("\r\n.\r\n");
         Some(DataPayload(out))
     }
@@ -64,6 +57,33 @@ mod tests {
         assert_eq!(wire("a\n.b\r.c"), "a\n.b\r.c\r\n.\r\n");
         assert_eq!(wire("a\r\r\n.b"), "a\r\r\n..b\r\n.\r\n");
         assert_eq!(wire(""), "\r\n.\r\n");
+    }
+
+    /// lettre's byte-wise rule, written out: a "." right after CRLF (or at
+    /// the start) is doubled.
+    fn reference(message: &str) -> String {
+        let mut out = String::new();
+        let (mut line_start, mut after_cr) = (true, false);
+        for c in message.chars() {
+            if c == '.' && line_start {
+                out.push('.');
+            }
+            out.push(c);
+            line_start = c == '\n' && after_cr;
+            after_cr = c == '\r';
+        }
+        out + "\r\n.\r\n"
+    }
+
+    #[test]
+    fn matches_the_byte_wise_rule_on_every_short_mix() {
+        let alphabet = ['\r', '\n', '.', 'a'];
+        for n in 0..=6u32 {
+            for code in 0..4usize.pow(n) {
+                let text: String = (0..n).map(|i| alphabet[code / 4usize.pow(i) % 4]).collect();
+                assert_eq!(wire(&text), reference(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]
