@@ -18,12 +18,15 @@ use crate::ledger::{DeliveryCounts, Ledger};
 use crate::problem::Problem;
 
 mod deliver;
+pub mod dkim;
 pub mod message;
+pub mod probe;
 mod qp;
 mod record;
 mod select;
 pub mod smtp;
 pub mod subscribers;
+pub mod tls;
 mod transport;
 mod wire;
 

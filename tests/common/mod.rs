@@ -3,6 +3,8 @@
 
 pub mod chromium;
 pub mod cli;
+pub mod preview;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
+pub mod test_ca;
