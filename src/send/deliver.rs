@@ -19,6 +19,7 @@ use crate::ledger::Ledger;
 use crate::problem::Problem;
 
 use super::message::Composer;
+use super::record::Recorder;
 use super::select::{Job, JobSource};
 use super::smtp::{FailKind, Failure};
 use super::transport::{Outbox, Smtp, Transport};
@@ -149,7 +150,7 @@ struct Shared {
     issue: u32,
     composer: Composer,
     smtp: Smtp,
-    ledger: Option<Arc<Mutex<Ledger>>>,
+    ledger: Recorder,
     retries: u32,
     /// `[delivery] soft_bounce_limit`, for refusals recorded against readers.
     soft_bounce_limit: u32,
@@ -169,16 +170,6 @@ struct Shared {
 }
 
 impl Shared {
-    fn ledger_do(
-        &self,
-        f: impl FnOnce(&Ledger) -> Result<(), crate::ledger::LedgerError>,
-    ) -> Result<(), String> {
-        match &self.ledger {
-            None => Ok(()),
-            Some(l) => f(&lock(l)).map_err(|e| e.to_string()),
-        }
-    }
-
     /// Waits for this message's turn under the rate limit.
     async fn pace(&self) {
         if let Some(next) = &self.next_slot {
@@ -232,7 +223,9 @@ async fn worker(
         {
             Ok(c) => c,
             Err(e) => {
-                let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &e));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.mark_failed(issue, &job.recipient, &e));
                 shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
                 shared.bar.inc(1);
                 continue;
@@ -256,22 +249,15 @@ async fn worker(
             let Some(c) = conn.as_mut() else { break };
             let result = shared
                 .smtp
-                .deliver(c, &composed, || {
-                    shared.ledger_do(|l| l.mark_sending(issue, &job.recipient))
-                })
+                .deliver(c, &composed, || shared.ledger.sending(&job.recipient))
                 .await;
             match result {
                 Ok(reply) => {
                     shared.consecutive_errors.store(0, Ordering::SeqCst);
-                    if let Err(e) = shared.ledger_do(|l| {
-                        l.mark_sent(issue, &job.recipient, &reply, &composed.message_id)
-                    }) {
-                        // Delivered but not recorded: stop rather than risk a resend.
-                        stop_with(
-                            &shared,
-                            format!("stopped: cannot record a delivery in the ledger: {e}"),
-                        );
-                    }
+                    // Committed with the next `sending` (see record.rs).
+                    shared
+                        .ledger
+                        .sent(&job.recipient, &reply, &composed.message_id);
                     shared.sent.fetch_add(1, Ordering::SeqCst);
                     shared.bar.inc(1);
                     break;
@@ -310,7 +296,9 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
     match failure.kind {
         FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
-            let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
+            let _ = shared
+                .ledger
+                .write(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
             record_refusal(shared, job, failure);
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
             push_problem(shared, job, failure, "refused");
@@ -319,18 +307,23 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
         }
         FailKind::Ambiguous => {
             // Stays `sending`: reported, resent only with --resend-ambiguous.
-            let _ = shared.ledger_do(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+            let _ = shared
+                .ledger
+                .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
             shared.bar.inc(1);
             false
         }
         FailKind::Transient => {
             if attempt < shared.retries.max(1) && !shared.stop.load(Ordering::SeqCst) {
-                let _ = shared.ledger_do(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
                 tokio::time::sleep(shared.backoff(attempt)).await;
                 true
             } else {
-                let _ =
-                    shared.ledger_do(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
                 record_refusal(shared, job, failure);
                 shared.failed_transient.fetch_add(1, Ordering::SeqCst);
                 push_problem(
@@ -349,15 +342,15 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
 /// A refusal by the reader's server counts against the reader as a bounce
 /// would (see `audience::bounce`): user unknown suppresses, the rest is soft.
 fn record_refusal(shared: &Shared, job: &Job, failure: &Failure) {
-    if let Some(ledger) = &shared.ledger {
-        let _ = crate::audience::bounce::apply::record_smtp_refusal(
-            &mut lock(ledger),
+    shared.ledger.with_ledger(|ledger| {
+        crate::audience::bounce::apply::record_smtp_refusal(
+            ledger,
             &job.address,
             shared.issue,
             &failure.reply,
             shared.soft_bounce_limit,
-        );
-    }
+        )
+    });
 }
 
 fn push_problem(shared: &Shared, job: &Job, failure: &Failure, what: &str) {
@@ -387,9 +380,9 @@ fn deliver_over_smtp(
     let rate = config.delivery.rate;
     let shared = Arc::new(Shared {
         issue: composer.issue(),
+        ledger: Recorder::new(composer.issue(), ledger),
         composer,
         smtp,
-        ledger,
         retries: config.delivery.retries.max(1),
         soft_bounce_limit: config.delivery.soft_bounce_limit,
         retry_base: Duration::from_millis(config.delivery.retry_delay_ms),
@@ -470,6 +463,12 @@ fn deliver_over_smtp(
     };
     if let Err(e) = result {
         outcome.paused.get_or_insert(format!("stopped: {e}"));
+    }
+    if let Err(e) = shared.ledger.flush() {
+        // Delivered but not recorded: those rows stay `sending` (ambiguous), never resent.
+        outcome.paused.get_or_insert(format!(
+            "stopped: cannot record deliveries in the ledger: {e}"
+        ));
     }
     outcome
 }

@@ -544,9 +544,11 @@ pub async fn deliver(
     })?;
     timed(limit, "the reply to DATA", false, conn.command(Data)).await?;
     // From here the server may have the whole message: a lost reply is ambiguous.
-    let reply = timed(limit, "the reply to the message", true, conn.message(bytes))
-        .await
-        .map_err(|f| f.answering("end of DATA"))?;
+    let reply = match super::wire::DataPayload::new(bytes) {
+        Some(data) => timed(limit, "the reply to the message", true, conn.command(data)).await,
+        None => timed(limit, "the reply to the message", true, conn.message(bytes)).await,
+    }
+    .map_err(|f| f.answering("end of DATA"))?;
     Ok(format!(
         "{} {}",
         reply.code(),
