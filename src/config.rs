@@ -43,6 +43,10 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub subscribers: SubscribersConfig,
     pub paths: PathsConfig,
+    /// How feeds and pages are fetched (`newsletter fetch`).
+    pub fetch: crate::fetch::FetchConfig,
+    /// Feeds and pages fetched into the inbox.
+    pub sources: Vec<crate::fetch::SourceConfig>,
     /// The folder that relative paths are resolved against (the config file's folder).
     #[serde(skip)]
     pub root: PathBuf,
@@ -432,6 +436,7 @@ impl Config {
                     .to_string(),
             ));
         }
+        crate::fetch::sources::validate(&self.sources, &self.fetch).map_err(invalid)?;
         Ok(())
     }
 
