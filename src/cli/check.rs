@@ -1,13 +1,67 @@
 use std::path::Path;
 
+use newsletter::config::Config;
+use newsletter::send::{dkim, probe};
 use newsletter::{build, ingest, render, summarize};
 
 /// Validate config, templates, content and subscribers; lint the last built email.
+///
+/// With [delivery.dkim] configured, also prints the DNS TXT record that
+/// publishes the key. With --smtp, also connects to each configured relay.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Also connect to each configured SMTP relay (TLS handshake with the
+    /// certificate checked, EHLO, AUTH) and report what it offers; nothing is sent.
+    #[arg(long)]
+    pub smtp: bool,
+}
 
-pub fn run(config_path: &Path, _args: Args) -> anyhow::Result<i32> {
+/// Prints the TXT record for the configured DKIM key; a key that cannot be
+/// used is bad input (exit 2), like at send time.
+fn report_dkim(config: &Config) -> anyhow::Result<()> {
+    let Some(d) = &config.delivery.dkim else {
+        return Ok(());
+    };
+    let key = dkim::load_key(&d.private_key_file).map_err(super::BadInput)?;
+    println!(
+        "dkim: {} ({}); publish this TXT record at {}:",
+        d.private_key_file.display(),
+        key.kind,
+        dkim::record_name(d)
+    );
+    println!("  {}", dkim::zone_line(d, &key));
+    println!("  value: {}", key.txt_value());
+    Ok(())
+}
+
+/// Connects to each relay; true when every one worked.
+fn report_relays(config: &Config) -> anyhow::Result<bool> {
+    let mut ok = true;
+    if config.delivery.transport == newsletter::config::Transport::File {
+        println!("smtp: note: transport = \"file\" (sends write .eml files); checking [delivery.smtp] anyway");
+    }
+    for p in probe::probe_relays(config, None)? {
+        match p.result {
+            Ok(lines) => {
+                println!("smtp: {}: ok", p.relay);
+                for line in lines {
+                    println!("  {line}");
+                }
+            }
+            Err(why) => {
+                ok = false;
+                println!("smtp: {}: FAILED", p.relay);
+                eprintln!("error: {why}");
+            }
+        }
+    }
+    Ok(ok)
+}
+
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let config = super::load_config(config_path)?;
+    report_dkim(&config)?;
+    let relays_ok = !args.smtp || report_relays(&config)?;
     // A broken template is bad input: the error names it and its line (exit 2).
     render::Renderer::load(&config.paths.templates)?;
     let mut problems = Vec::new();
@@ -41,7 +95,7 @@ pub fn run(config_path: &Path, _args: Args) -> anyhow::Result<i32> {
             config.paths.dist.display()
         ),
     }
-    if failed {
+    if failed || !relays_ok {
         return Ok(1);
     }
     eprintln!("check: {} is fine", config.source_path.display());

@@ -10,6 +10,7 @@ use newsletter::config::Config;
 mod build;
 mod check;
 mod clean;
+mod fetch;
 mod preview;
 mod run;
 mod schedule;
@@ -49,6 +50,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Fetch(fetch::Args),
     Clean(clean::Args),
     Summarize(summarize::Args),
     Build(build::Args),
@@ -83,6 +85,7 @@ pub fn main() -> i32 {
         }
     }
     let result = match cli.command {
+        Command::Fetch(args) => fetch::run(&cli.config, args),
         Command::Clean(args) => clean::run(&cli.config, args),
         Command::Summarize(args) => summarize::run(&cli.config, args),
         Command::Build(args) => build::run(&cli.config, args),

@@ -20,6 +20,8 @@ pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 mod deliveries;
 mod editorial;
 pub use editorial::{EditorialKind, EditorialRecord};
+mod fetch;
+pub use fetch::{ItemState, Validators};
 mod subscribers;
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
 mod roster;
@@ -111,6 +113,7 @@ impl Ledger {
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(subscribers::SCHEMA).map_err(open_err)?;
         conn.execute_batch(editorial::SCHEMA).map_err(open_err)?;
+        conn.execute_batch(fetch::SCHEMA).map_err(open_err)?;
         runs::migrate(&conn).map_err(open_err)?;
         Ok(Ledger { conn })
     }

@@ -6,10 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-    DkimSigningKey,
-};
+use lettre::message::dkim::{DkimCanonicalization, DkimCanonicalizationType, DkimConfig};
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -190,23 +187,9 @@ impl Composer {
         let dkim = match &config.delivery.dkim {
             None => None,
             Some(d) => {
-                let pem = std::fs::read_to_string(&d.private_key_file).map_err(|e| {
-                    bad(format!(
-                        "{}: cannot read the DKIM key: {e}",
-                        d.private_key_file.display()
-                    ))
-                })?;
-                let algorithm = if pem.contains("BEGIN RSA PRIVATE KEY") {
-                    DkimSigningAlgorithm::Rsa
-                } else {
-                    DkimSigningAlgorithm::Ed25519
-                };
-                let key = DkimSigningKey::new(pem.trim(), algorithm).map_err(|e| {
-                    bad(format!(
-                        "{}: not a usable DKIM key ({e:?}); use an RSA key in PKCS#1 PEM (`openssl genrsa -traditional`) or a base64 Ed25519 seed",
-                        d.private_key_file.display()
-                    ))
-                })?;
+                let key = super::dkim::load_key(&d.private_key_file)
+                    .and_then(|k| k.signing_key())
+                    .map_err(bad)?;
                 let headers = [
                     "From",
                     "To",

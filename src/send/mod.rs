@@ -18,10 +18,13 @@ use crate::ledger::{DeliveryCounts, Ledger};
 use crate::problem::Problem;
 
 mod deliver;
+pub mod dkim;
 pub mod message;
+pub mod probe;
 mod select;
 pub mod smtp;
 pub mod subscribers;
+pub mod tls;
 mod transport;
 
 use deliver::Outcome;

@@ -9,3 +9,4 @@ pub mod sample;
 pub mod send_project;
 pub mod serve;
 pub mod smtp_server;
+pub mod test_ca;
