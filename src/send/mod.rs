@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::build::{self, IssueManifest};
 use crate::config::{Config, Transport};
-use crate::ledger::{DeliveryCounts, Enqueued, Ledger};
+use crate::ledger::{Claim, DeliveryCounts, Enqueued, Ledger, LedgerError};
 use crate::problem::Problem;
 
 pub mod message;
@@ -94,6 +94,9 @@ pub struct SendOptions {
     pub resend_ambiguous: bool,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
+    /// `send --worker`: one of several senders sharing the list (no state
+    /// lock; rows are claimed in leased batches, as every list send does).
+    pub worker: bool,
 }
 
 /// How a send ended.
@@ -183,7 +186,7 @@ pub fn delivery_status(
     config: &Config,
     selector: &IssueSelector,
 ) -> Result<DeliveryStatus, SendError> {
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let ledger = Ledger::for_config(config)?;
     let issue = resolve_issue(config, &ledger, selector)?;
     Ok(DeliveryStatus {
         issue,
@@ -241,7 +244,7 @@ const STOPPED_BY_REQUEST: &str =
 
 /// Sends an issue.
 pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, SendError> {
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let mut ledger = Ledger::for_config(config)?;
     let issue = resolve_issue(config, &ledger, &opts.issue)?;
     let manifest = load_manifest(config, issue)?;
     let transport = if opts.smtp_url.is_some() {
@@ -277,10 +280,17 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
         return test_send(config, opts, composer, relays, report);
     }
 
-    // Phase 1: stream the list into the ledger.
-    let run = ledger.begin_delivery_run(issue)?;
+    // Phase 1: stream the list into the ledger. The run number is taken
+    // inside the write transaction, so concurrent workers get distinct runs.
     let mut reader = SubscriberReader::open(&config.subscribers.file)?;
     ledger.begin()?;
+    let run = match ledger.begin_delivery_run(issue) {
+        Ok(run) => run,
+        Err(e) => {
+            let _ = ledger.rollback();
+            return Err(e.into());
+        }
+    };
     let mut in_batch = 0usize;
     let enqueue_result = (|| -> Result<(), SendError> {
         while let Some(row) = reader.next_row() {
@@ -353,12 +363,19 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
             0
         };
 
-    // Phase 2: deliver what is still to send.
+    // Phase 2: deliver what is still to send, claimed in leased batches so
+    // that other workers on the same ledger take disjoint readers.
+    let claim = Claim::new(
+        Duration::from_secs(config.ledger.lease_secs),
+        config.ledger.claim_batch,
+    );
+    ledger.work_as(&claim.owner);
     let ledger = Arc::new(Mutex::new(ledger));
     let source = JobSource::Ledger {
         ledger: Arc::clone(&ledger),
         run,
         include_sending: opts.resend_ambiguous,
+        claim: claim.clone(),
     };
     let outcome = match transport {
         Transport::File => deliver_to_outbox(
@@ -382,9 +399,10 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     };
     apply_outcome(&mut report, outcome);
     let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-    let after = ledger.delivery_counts(issue, Some(run))?;
-    report.ambiguous = after.sending;
-    report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
+    ledger.release_claims(issue, &claim.owner)?;
+    // Rows another live worker has in DATA are its to report, not ours.
+    (report.ambiguous, report.ambiguous_recipients) =
+        ledger.stranded_deliveries(issue, run, &claim.owner, 20)?;
     Ok(report)
 }
 
@@ -464,11 +482,10 @@ enum JobSource {
         ledger: Arc<Mutex<Ledger>>,
         run: i64,
         include_sending: bool,
+        claim: Claim,
     },
     List(Vec<Job>),
 }
-
-const PAGE: usize = 1000;
 
 impl JobSource {
     /// Calls `f` with each page of jobs until it returns false or the source ends.
@@ -486,31 +503,28 @@ impl JobSource {
                 ledger,
                 run,
                 include_sending,
-            } => {
-                let mut after = 0i64;
-                loop {
-                    let page = {
-                        let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-                        ledger.pending_deliveries(issue, Some(run), include_sending, after, PAGE)?
-                    };
-                    let Some(last) = page.last() else {
-                        return Ok(());
-                    };
-                    after = last.rowid;
-                    let jobs = page
-                        .into_iter()
-                        .map(|p| Job {
-                            recipient: p.recipient,
-                            address: p.address,
-                            name: p.name,
-                            fields: p.fields,
-                        })
-                        .collect();
-                    if !f(jobs) {
-                        return Ok(());
-                    }
+                claim,
+            } => loop {
+                let batch = {
+                    let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+                    ledger.claim_deliveries(issue, run, include_sending, &claim)?
+                };
+                if batch.is_empty() {
+                    return Ok(());
                 }
-            }
+                let jobs = batch
+                    .into_iter()
+                    .map(|p| Job {
+                        recipient: p.recipient,
+                        address: p.address,
+                        name: p.name,
+                        fields: p.fields,
+                    })
+                    .collect();
+                if !f(jobs) {
+                    return Ok(());
+                }
+            },
         }
     }
 }
@@ -608,9 +622,14 @@ fn deliver_to_outbox(
                 };
             let path = dir.join(eml_file_name(&job.address));
             if let Some(l) = ledger {
-                if let Err(e) = lock(l).mark_sending(issue, &job.recipient) {
-                    error = Some(e.into());
-                    return false;
+                match lock(l).mark_sending(issue, &job.recipient) {
+                    Ok(()) => {}
+                    // Another worker took this reader over after our lease ran out.
+                    Err(LedgerError::LeaseLost { .. }) => continue,
+                    Err(e) => {
+                        error = Some(e.into());
+                        return false;
+                    }
                 }
             }
             if let Err(source) = crate::fsutil::write_atomic(&path, &composed.bytes) {
@@ -768,10 +787,25 @@ async fn worker(
                 }
             }
             let Some(c) = conn.as_mut() else { break };
+            let mut lease_lost = false;
             let result = smtp::deliver(c, &composed.envelope, &composed.bytes, limit, || {
-                shared.ledger_do(|l| l.mark_sending(issue, &job.recipient))
+                match &shared.ledger {
+                    None => Ok(()),
+                    Some(l) => match lock(l).mark_sending(issue, &job.recipient) {
+                        Err(LedgerError::LeaseLost { .. }) => {
+                            lease_lost = true;
+                            Err("the reader passed to another worker".into())
+                        }
+                        other => other.map_err(|e| e.to_string()),
+                    },
+                }
             })
             .await;
+            if lease_lost {
+                // Another worker sends this one; this connection is mid-envelope.
+                conn = None;
+                break;
+            }
             match result {
                 Ok(reply) => {
                     shared.consecutive_errors.store(0, Ordering::SeqCst);
