@@ -121,13 +121,16 @@ impl Ledger {
         Ok(rows)
     }
 
-    /// Gives back this worker's leases on rows still `queued` (stopped early,
-    /// or retries used up), so another worker or the next run can take them
-    /// at once. Rows left `sending` keep the worker's id: it is who had them.
+    /// Gives back this worker's leases when it is done: rows still `queued`
+    /// (stopped early, or retries used up) are free for another worker or the
+    /// next run at once; rows left `sending` keep the worker's id (it is who
+    /// had them in DATA) but no lease, so `--resend-ambiguous` may take them.
     pub fn release_claims(&self, issue: u32, owner: &str) -> Result<usize, LedgerError> {
         self.conn.execute(
-            "UPDATE deliveries SET lease_owner = NULL, lease_until = NULL
-             WHERE issue = ?1 AND lease_owner = ?2 AND status = 'queued'",
+            "UPDATE deliveries
+             SET lease_until = NULL,
+                 lease_owner = CASE WHEN status = 'queued' THEN NULL ELSE lease_owner END
+             WHERE issue = ?1 AND lease_owner = ?2 AND status IN ('queued', 'sending')",
             args![issue, owner],
         )
     }
@@ -145,7 +148,7 @@ impl Ledger {
         let rows = self.conn.query(
             "SELECT address FROM deliveries
              WHERE issue = ?1 AND run >= ?2 AND status = 'sending'
-               AND (lease_owner IS NULL OR lease_owner = ?3 OR lease_until < ?4)
+               AND (lease_until IS NULL OR lease_owner = ?3 OR lease_until < ?4)
              ORDER BY line, recipient",
             args![issue, from_run, owner, stamp(Utc::now())],
         )?;
@@ -259,7 +262,7 @@ mod tests {
             a.mark_sent(1, "r2@x.example", "250 ok", "<m>").unwrap();
             // The rest is released for the next worker, except what is in DATA.
             a.mark_sending(1, "r3@x.example").unwrap();
-            assert_eq!(a.release_claims(1, &long.owner).unwrap(), 2);
+            assert_eq!(a.release_claims(1, &long.owner).unwrap(), 3);
             let wide = Claim {
                 batch: 10,
                 ..long.clone()
@@ -267,6 +270,11 @@ mod tests {
             let rest = b.claim_deliveries(1, run, false, &wide).unwrap();
             assert_eq!(lines(&rest), [2, 3, 6]);
             assert_eq!(a.ambiguous_deliveries(1, None, 10).unwrap(), ["r3@x.example"]);
+            // Released: another worker's report counts it; a resend may take it.
+            let (n, stranded) = b.stranded_deliveries(1, run, &short.owner, 10).unwrap();
+            assert_eq!((n, stranded), (1, vec!["r3@x.example".to_string()]));
+            let resend = b.claim_deliveries(1, run, true, &wide).unwrap();
+            assert_eq!(lines(&resend), [5]);
         });
     }
 
