@@ -10,6 +10,7 @@ use newsletter::config::Config;
 mod build;
 mod check;
 mod clean;
+mod ledger;
 mod preview;
 mod run;
 mod schedule;
@@ -49,6 +50,7 @@ pub enum Command {
     Run(run::Args),
     Schedule(schedule::Args),
     Check(check::Args),
+    Ledger(ledger::Args),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -74,6 +76,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Schedule(args) => schedule::run(&cli.config, args),
         Command::Check(args) => check::run(&cli.config, args),
+        Command::Ledger(args) => ledger::run(&cli.config, args),
     };
     match result {
         Ok(code) => code,
@@ -109,6 +112,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             )
             || cause
                 .downcast_ref::<newsletter::send::SendError>()
+                .is_some_and(|e| e.is_bad_input())
+            || cause
+                .downcast_ref::<newsletter::ledger::LedgerError>()
                 .is_some_and(|e| e.is_bad_input())
         {
             return 2;

@@ -71,7 +71,8 @@ impl SendError {
                 | SendError::BadConfig { .. }
                 | SendError::BadFlag(_)
                 | SendError::NoIssue(_)
-        ) || matches!(self, SendError::Io { path, .. } if path.extension().is_some_and(|e| e == "csv"))
+        ) || matches!(self, SendError::Ledger(e) if e.is_bad_input())
+            || matches!(self, SendError::Io { path, .. } if path.extension().is_some_and(|e| e == "csv"))
     }
 }
 
