@@ -62,7 +62,10 @@ impl Database {
 impl Drop for Database {
     fn drop(&mut self) {
         if let Ok(mut admin) = postgres::Client::connect(&self.base, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -259,7 +262,10 @@ fn a_killed_worker_leaves_only_its_in_flight_rows_ambiguous_and_the_rest_is_recl
     let status = newsletter(&dir, &["send", "--status"]).output().unwrap();
     let listed = ambiguous_in(&String::from_utf8_lossy(&status.stdout));
     let sending = db.count("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'");
-    assert!(sending <= 4, "more rows in DATA than connections: {sending}");
+    assert!(
+        sending <= 4,
+        "more rows in DATA than connections: {sending}"
+    );
     assert_eq!(listed.len() as i64, sending, "{}", shown(&status));
     let mut reported_sorted = reported.clone();
     reported_sorted.sort();
@@ -295,12 +301,16 @@ fn two_runs_of_the_same_slot_at_once_send_one_issue_once() {
     let store = dir.join("store");
     let (_server, port) = store_server(&store, None);
     let config = dir.join("config.toml");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replacen("transport = \"file\"", "transport = \"smtp\"", 1);
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "transport = \"file\"",
+        "transport = \"smtp\"",
+        1,
+    );
     std::fs::write(
         &config,
-        format!("{text}\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"),
+        format!(
+            "{text}\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n"
+        ),
     )
     .unwrap();
     append_ledger(&config, &db, 60);
@@ -322,7 +332,13 @@ fn two_runs_of_the_same_slot_at_once_send_one_issue_once() {
         .iter()
         .filter(|o| String::from_utf8_lossy(&o.stderr).contains(" sent, "))
         .collect();
-    assert_eq!(ran.len(), 1, "{}\n---\n{}", shown(&outs[0]), shown(&outs[1]));
+    assert_eq!(
+        ran.len(),
+        1,
+        "{}\n---\n{}",
+        shown(&outs[0]),
+        shown(&outs[1])
+    );
     let other = outs
         .iter()
         .find(|o| !String::from_utf8_lossy(&o.stderr).contains(" sent, "))
@@ -352,7 +368,10 @@ fn two_runs_of_the_same_slot_at_once_send_one_issue_once() {
         "{}",
         shown(&third)
     );
-    assert_eq!(stored_counts(&store).values().sum::<usize>(), counts.values().sum::<usize>());
+    assert_eq!(
+        stored_counts(&store).values().sum::<usize>(),
+        counts.values().sum::<usize>()
+    );
 }
 
 #[test]

@@ -269,7 +269,10 @@ mod tests {
             };
             let rest = b.claim_deliveries(1, run, false, &wide).unwrap();
             assert_eq!(lines(&rest), [2, 3, 6]);
-            assert_eq!(a.ambiguous_deliveries(1, None, 10).unwrap(), ["r3@x.example"]);
+            assert_eq!(
+                a.ambiguous_deliveries(1, None, 10).unwrap(),
+                ["r3@x.example"]
+            );
             // Released: another worker's report counts it; a resend may take it.
             let (n, stranded) = b.stranded_deliveries(1, run, &short.owner, 10).unwrap();
             assert_eq!((n, stranded), (1, vec!["r3@x.example".to_string()]));

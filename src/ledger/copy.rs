@@ -148,7 +148,9 @@ mod tests {
                 .unwrap();
         }
         source.mark_sending(1, "r0@x.example").unwrap();
-        source.mark_sent(1, "r0@x.example", "250 ok", "<m>").unwrap();
+        source
+            .mark_sent(1, "r0@x.example", "250 ok", "<m>")
+            .unwrap();
         source
             .set_subscriber_status("A@x.example", "A", SubscriberStatus::Active, "listed", "t")
             .unwrap();

@@ -407,7 +407,11 @@ mod tests {
                 .unwrap();
             ledger.record_stories(2, &["c.md".into()]).unwrap();
             ledger.record_stories(2, &["d.md".into()]).unwrap();
-            let mut others: Vec<_> = ledger.stories_in_other_issues(1).unwrap().into_iter().collect();
+            let mut others: Vec<_> = ledger
+                .stories_in_other_issues(1)
+                .unwrap()
+                .into_iter()
+                .collect();
             others.sort();
             assert_eq!(others, ["d.md"]);
             assert_eq!(ledger.stories_in_other_issues(2).unwrap().len(), 2);

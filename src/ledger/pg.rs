@@ -149,7 +149,10 @@ pub enum ConnectError {
 type Bound = Box<dyn ToSql + Sync + Send>;
 
 fn refs(bound: &[Bound]) -> Vec<&(dyn ToSql + Sync)> {
-    bound.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)).collect()
+    bound
+        .iter()
+        .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+        .collect()
 }
 
 fn bind_all(args: &[Value], types: &[Type]) -> Vec<Bound> {
@@ -186,8 +189,12 @@ fn read_row(row: &postgres::Row) -> Result<Row, LedgerError> {
     let mut values = Vec::with_capacity(row.len());
     for (i, column) in row.columns().iter().enumerate() {
         let v = match *column.type_() {
-            Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
-            Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(i)?
+                .map(|v| Value::Int(v.into())),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)?
+                .map(|v| Value::Int(v.into())),
             Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Value::Int),
             Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
             _ => row.try_get::<_, Option<String>>(i)?.map(Value::Text),

@@ -7,10 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use super::backend::{args, Conn, Row};
 use super::migrate::Migration;
 use super::{Ledger, LedgerError};
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +317,10 @@ mod tests {
                     .unwrap();
                 check_old_run_gained_trigger(&Ledger::open_postgres(&schema.url, None).unwrap());
             }
-            None => eprintln!("skipping the PostgreSQL run: {} is not set", testing::POSTGRES_ENV),
+            None => eprintln!(
+                "skipping the PostgreSQL run: {} is not set",
+                testing::POSTGRES_ENV
+            ),
         }
     }
 }

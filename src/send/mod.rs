@@ -789,19 +789,24 @@ async fn worker(
             }
             let Some(c) = conn.as_mut() else { break };
             let mut lease_lost = false;
-            let result = smtp::deliver(c, &composed.envelope, &composed.bytes, limit, || {
-                match &shared.ledger {
-                    None => Ok(()),
-                    Some(l) => match lock(l).mark_sending(issue, &job.recipient) {
-                        Err(LedgerError::LeaseLost { .. }) => {
-                            lease_lost = true;
-                            Err("the reader passed to another worker".into())
-                        }
-                        other => other.map_err(|e| e.to_string()),
+            let result =
+                smtp::deliver(
+                    c,
+                    &composed.envelope,
+                    &composed.bytes,
+                    limit,
+                    || match &shared.ledger {
+                        None => Ok(()),
+                        Some(l) => match lock(l).mark_sending(issue, &job.recipient) {
+                            Err(LedgerError::LeaseLost { .. }) => {
+                                lease_lost = true;
+                                Err("the reader passed to another worker".into())
+                            }
+                            other => other.map_err(|e| e.to_string()),
+                        },
                     },
-                }
-            })
-            .await;
+                )
+                .await;
             if lease_lost {
                 // Another worker sends this one; this connection is mid-envelope.
                 conn = None;
