@@ -3,28 +3,18 @@
 //! starts one and exports NEWSLETTER_TEST_POSTGRES) and aiosmtpd storing
 //! every message it accepts. Each test gets a database of its own.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 mod common;
 use common::sample::sample_project;
+use common::store_server::{store_server, stored_counts};
 
 const SECRET_ENV: &str = "NEWSLETTER_UNSUBSCRIBE_SECRET";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A child process killed (by its own id) when the test ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// A fresh database on the test server, dropped at the end; its URL.
@@ -68,50 +58,6 @@ impl Drop for Database {
             ));
         }
     }
-}
-
-/// Starts tests/e2e/store_server.py; returns it and its port.
-fn store_server(store: &Path, delay: Option<f64>) -> (Server, u16) {
-    let portfile = store.with_extension("port");
-    let mut cmd = Command::new("python3");
-    cmd.arg(repo().join("tests/e2e/store_server.py"))
-        .arg(store)
-        .arg(&portfile);
-    if let Some(d) = delay {
-        cmd.arg("--delay").arg(d.to_string());
-    }
-    let server = Server(cmd.stdout(Stdio::null()).spawn().expect("python3 aiosmtpd"));
-    for _ in 0..600 {
-        if let Ok(p) = std::fs::read_to_string(&portfile) {
-            if let Ok(port) = p.trim().parse() {
-                return (server, port);
-            }
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("aiosmtpd did not start");
-}
-
-/// Recipient -> number of stored messages.
-fn stored_counts(store: &Path) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for entry in std::fs::read_dir(store).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with('.') || !name.ends_with(".json") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let env: serde_json::Value = serde_json::from_str(&text).unwrap();
-        for to in env["to"].as_array().unwrap() {
-            *counts
-                .entry(to.as_str().unwrap().to_lowercase())
-                .or_insert(0) += 1;
-        }
-    }
-    counts
 }
 
 /// A project from scripts/bench/smtp_project.py with its ledger in `db`.

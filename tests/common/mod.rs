@@ -6,3 +6,4 @@ pub mod cli;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;
+pub mod store_server;
