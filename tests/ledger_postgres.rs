@@ -358,3 +358,41 @@ fn ledger_migrate_copies_a_sqlite_ledger_once_and_the_send_goes_on_from_it() {
         shown(&resend)
     );
 }
+
+#[test]
+fn a_missing_database_password_variable_is_bad_input_named_with_the_config() {
+    let project = sample_project();
+    let config = project.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[ledger]\nurl = \"postgres://news@127.0.0.1:1/news\"\npassword_env = \"NEWSLETTER_TEST_UNSET_PASSWORD\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    for args in [&["send", "--status"][..], &["send"], &["run", "--now"]] {
+        let out = newsletter(project.path(), args)
+            .env_remove("NEWSLETTER_TEST_UNSET_PASSWORD")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", shown(&out));
+        assert!(
+            err.contains("config.toml") && err.contains("NEWSLETTER_TEST_UNSET_PASSWORD"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_password_in_the_ledger_url_is_refused() {
+    let project = sample_project();
+    let config = project.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[ledger]\nurl = \"postgres://news:hunter2@127.0.0.1/news\"\n");
+    std::fs::write(&config, text).unwrap();
+    let out = newsletter(project.path(), &["send", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("password_env") && !err.contains("hunter2"), "{err}");
+}

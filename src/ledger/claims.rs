@@ -208,7 +208,7 @@ const STATE_LOCK: &str = "state";
 impl DatabaseLock {
     /// Takes the state lock in `ledger`'s database (which it keeps open).
     pub fn acquire(ledger: Ledger, target: &str) -> Result<DatabaseLock, LockError> {
-        let err = |e: LedgerError| LockError::Database(Box::new(e));
+        let err = LockError::Database;
         if ledger.try_session_lock(STATE_LOCK).map_err(err)? {
             return Ok(DatabaseLock { _conn: ledger });
         }

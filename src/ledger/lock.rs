@@ -35,8 +35,8 @@ pub enum LockError {
         target: String,
         holder: Option<String>,
     },
-    #[error("cannot take the state lock in the database: {0}")]
-    Database(Box<crate::ledger::LedgerError>),
+    #[error("cannot take the state lock in the database")]
+    Database(#[source] crate::ledger::LedgerError),
     #[error("{path}: cannot take the state lock: {source}\n  hint: check the [paths] state folder exists and is writable")]
     Io {
         path: PathBuf,
@@ -118,7 +118,7 @@ impl ProcessLock {
             None => StateLock::acquire(&config.paths.state).map(ProcessLock::File),
             Some(url) => {
                 let ledger = super::Ledger::for_config(config)
-                    .map_err(|e| LockError::Database(Box::new(e)))?;
+                    .map_err(LockError::Database)?;
                 super::DatabaseLock::acquire(ledger, &super::redact(url)).map(ProcessLock::Database)
             }
         }

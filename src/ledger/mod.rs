@@ -20,8 +20,10 @@
 //!
 //! # Adding a table, or converting a file written against rusqlite
 //!
-//! A file under `src/ledger/` owns its tables and its methods. To make one
-//! work on both backends (a mechanical recipe):
+//! A file under `src/ledger/` owns its tables and its methods. Stages open
+//! the ledger with [`Ledger::for_config`] (never `Ledger::open(&config.ledger_path())`,
+//! which is always SQLite). To make a file work on both backends (a
+//! mechanical recipe):
 //!
 //! 1. Schema: rename `SCHEMA` to a migration,
 //!    `pub(super) const MIGRATIONS: &[Migration] = &[Migration::sql("NAME-1", SCHEMA)];`
@@ -93,12 +95,12 @@ pub enum LedgerError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("{target}: cannot open the PostgreSQL ledger: {source}\n  hint: check [ledger] url, that the server is up and accepts this user, and the password variable named by [ledger] password_env")]
+    #[error("{target}: cannot open the PostgreSQL ledger: {cause}\n  hint: check [ledger] url, that the server is up and accepts this user, and the password variable named by [ledger] password_env")]
     OpenPostgres {
         /// The URL without its password.
         target: String,
-        #[source]
-        source: pg::ConnectError,
+        /// Shown in the message, not chained, so it is said once.
+        cause: pg::ConnectError,
     },
     /// The ledger settings are unusable (bad input, exit 2).
     #[error("{path}: {message}")]
@@ -106,7 +108,7 @@ pub enum LedgerError {
     #[error("ledger: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("ledger (PostgreSQL): {}", pg_detail(.0))]
-    Postgres(#[from] postgres::Error),
+    Postgres(postgres::Error),
     #[error("ledger: unexpected value: {0}")]
     Value(String),
     #[error("ledger: the PostgreSQL connection thread has stopped")]
@@ -114,6 +116,13 @@ pub enum LedgerError {
     /// This worker's lease on a row ran out and another worker took it over.
     #[error("ledger: the lease on {recipient} passed to another worker")]
     LeaseLost { recipient: String },
+}
+
+impl From<postgres::Error> for LedgerError {
+    fn from(e: postgres::Error) -> Self {
+        // Not a `#[source]`: `pg_detail` already says what the source would.
+        LedgerError::Postgres(e)
+    }
 }
 
 impl LedgerError {
@@ -213,7 +222,7 @@ impl Ledger {
         let target = redact(url);
         let mut config: postgres::Config = url.parse().map_err(|e| LedgerError::OpenPostgres {
             target: target.clone(),
-            source: pg::ConnectError::Db(e),
+            cause: pg::ConnectError::Db(e),
         })?;
         if let Some(p) = password {
             config.password(p);
@@ -225,9 +234,9 @@ impl Ledger {
                 claims::host_name()
             ));
         }
-        let conn = pg::PgConn::connect(config).map_err(|source| LedgerError::OpenPostgres {
+        let conn = pg::PgConn::connect(config).map_err(|cause| LedgerError::OpenPostgres {
             target: target.clone(),
-            source,
+            cause,
         })?;
         let ledger = Ledger {
             conn: Conn::Postgres(conn),

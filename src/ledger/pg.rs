@@ -74,7 +74,7 @@ impl PgConn {
             }),
             Ok(Err(e)) => {
                 let _ = thread.join();
-                Err(e.into())
+                Err(ConnectError::Db(e))
             }
             Err(_) => Err(ConnectError::Thread(
                 "the connection thread ended before connecting".into(),
@@ -141,7 +141,7 @@ impl Drop for PgConn {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("{}", super::pg_detail(.0))]
-    Db(#[from] postgres::Error),
+    Db(postgres::Error),
     #[error("cannot start the connection thread: {0}")]
     Thread(String),
 }
