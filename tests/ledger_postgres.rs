@@ -394,5 +394,8 @@ fn a_password_in_the_ledger_url_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", shown(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("password_env") && !err.contains("hunter2"), "{err}");
+    assert!(
+        err.contains("password_env") && !err.contains("hunter2"),
+        "{err}"
+    );
 }

@@ -41,6 +41,10 @@ pub struct Claim {
     pub lease: Duration,
     /// Rows per claim.
     pub batch: usize,
+    /// Claim rows whatever their lease: for a send that holds the state
+    /// lock, any other lease holder is dead or a worker, which the fence
+    /// stops before DATA, so a killed send can be resumed at once.
+    pub take_over: bool,
 }
 
 impl Claim {
@@ -55,6 +59,7 @@ impl Claim {
             ),
             lease,
             batch: batch.max(1),
+            take_over: false,
         }
     }
 }
@@ -101,7 +106,7 @@ impl Ledger {
                      SELECT issue, recipient FROM deliveries
                      WHERE issue = ?1 AND run >= ?2
                        AND (status = 'queued' OR (?5 AND status = 'sending'))
-                       AND (lease_until IS NULL OR lease_until < ?6)
+                       AND (?8 OR lease_until IS NULL OR lease_until < ?6)
                      ORDER BY line LIMIT ?7 FOR UPDATE SKIP LOCKED)
                  RETURNING line, recipient, address, name, fields, attempts",
                 args![
@@ -111,7 +116,8 @@ impl Ledger {
                     stamp(until),
                     include_sending,
                     stamp(now),
-                    claim.batch
+                    claim.batch,
+                    claim.take_over
                 ],
             )?
             .iter()
@@ -278,6 +284,37 @@ mod tests {
             assert_eq!((n, stranded), (1, vec!["r3@x.example".to_string()]));
             let resend = b.claim_deliveries(1, run, true, &wide).unwrap();
             assert_eq!(lines(&resend), [5]);
+        });
+    }
+
+    #[test]
+    fn a_send_holding_the_state_lock_takes_over_live_leases_and_fences_the_old_holder() {
+        testing::each_backend(|open| {
+            let mut worker = open();
+            let mut resumed = open();
+            let run = enqueue(&worker, 2);
+            let live = Claim::new(Duration::from_secs(600), 10);
+            worker.work_as(&live.owner);
+            assert_eq!(
+                worker.claim_deliveries(1, run, false, &live).unwrap().len(),
+                2
+            );
+            worker.mark_sending(1, "r0@x.example").unwrap();
+            let lock_holder = Claim {
+                take_over: true,
+                ..Claim::new(Duration::from_secs(600), 10)
+            };
+            resumed.work_as(&lock_holder.owner);
+            let taken = resumed
+                .claim_deliveries(1, run, false, &lock_holder)
+                .unwrap();
+            // The row in DATA stays the worker's; the queued one changes hands.
+            assert_eq!(taken.iter().map(|r| r.line).collect::<Vec<_>>(), [3]);
+            assert!(matches!(
+                worker.mark_sending(1, "r1@x.example"),
+                Err(LedgerError::LeaseLost { .. })
+            ));
+            worker.mark_sent(1, "r0@x.example", "250", "<m>").unwrap();
         });
     }
 

@@ -117,8 +117,7 @@ impl ProcessLock {
         match &config.ledger.url {
             None => StateLock::acquire(&config.paths.state).map(ProcessLock::File),
             Some(url) => {
-                let ledger = super::Ledger::for_config(config)
-                    .map_err(LockError::Database)?;
+                let ledger = super::Ledger::for_config(config).map_err(LockError::Database)?;
                 super::DatabaseLock::acquire(ledger, &super::redact(url)).map(ProcessLock::Database)
             }
         }

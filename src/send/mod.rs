@@ -366,10 +366,13 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
 
     // Phase 2: deliver what is still to send, claimed in leased batches so
     // that other workers on the same ledger take disjoint readers.
-    let claim = Claim::new(
-        Duration::from_secs(config.ledger.lease_secs),
-        config.ledger.claim_batch,
-    );
+    let claim = Claim {
+        take_over: !opts.worker,
+        ..Claim::new(
+            Duration::from_secs(config.ledger.lease_secs),
+            config.ledger.claim_batch,
+        )
+    };
     ledger.work_as(&claim.owner);
     let ledger = Arc::new(Mutex::new(ledger));
     let source = JobSource::Ledger {
@@ -401,9 +404,14 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     apply_outcome(&mut report, outcome);
     let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
     ledger.release_claims(issue, &claim.owner)?;
-    // Rows another live worker has in DATA are its to report, not ours.
-    (report.ambiguous, report.ambiguous_recipients) =
-        ledger.stranded_deliveries(issue, run, &claim.owner, 20)?;
+    if opts.worker {
+        // Rows another live worker has in DATA are its to report, not ours.
+        (report.ambiguous, report.ambiguous_recipients) =
+            ledger.stranded_deliveries(issue, run, &claim.owner, 20)?;
+    } else {
+        report.ambiguous = ledger.delivery_counts(issue, Some(run))?.sending;
+        report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
+    }
     Ok(report)
 }
 
