@@ -87,7 +87,10 @@ impl Ledger {
 
     /// Claims up to `claim.batch` rows of `issue` still to send, seen by run
     /// `from_run` or a later one (a worker that enqueued the list after this
-    /// one moved the rows to its run), in list order.
+    /// one moved the rows to its run), in list order. Never rows this worker
+    /// already holds, even on a lapsed lease: they may still be waiting in its
+    /// queue, and two jobs of one worker for one reader would both pass the
+    /// fence. (So a lease must outlast the time a batch waits to be sent.)
     pub fn claim_deliveries(
         &self,
         issue: u32,
@@ -106,6 +109,7 @@ impl Ledger {
                      SELECT issue, recipient FROM deliveries
                      WHERE issue = ?1 AND run >= ?2
                        AND (status = 'queued' OR (?5 AND status = 'sending'))
+                       AND (lease_owner IS NULL OR lease_owner <> ?3)
                        AND (?8 OR lease_until IS NULL OR lease_until < ?6)
                      ORDER BY line LIMIT ?7 FOR UPDATE SKIP LOCKED)
                  RETURNING line, recipient, address, name, fields, attempts",
@@ -269,10 +273,7 @@ mod tests {
             // The rest is released for the next worker, except what is in DATA.
             a.mark_sending(1, "r3@x.example").unwrap();
             assert_eq!(a.release_claims(1, &long.owner).unwrap(), 3);
-            let wide = Claim {
-                batch: 10,
-                ..long.clone()
-            };
+            let wide = Claim::new(Duration::from_secs(600), 10);
             let rest = b.claim_deliveries(1, run, false, &wide).unwrap();
             assert_eq!(lines(&rest), [2, 3, 6]);
             assert_eq!(
@@ -315,6 +316,19 @@ mod tests {
                 Err(LedgerError::LeaseLost { .. })
             ));
             worker.mark_sent(1, "r0@x.example", "250", "<m>").unwrap();
+            // Nor does a worker claim again what it holds, even on a lapsed lease.
+            let lapsed = Claim {
+                take_over: true,
+                ..Claim::new(Duration::ZERO, 10)
+            };
+            let mut again = open();
+            again.work_as(&lapsed.owner);
+            enqueue(&again, 4);
+            let first = again.claim_deliveries(1, run, false, &lapsed).unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            let second = again.claim_deliveries(1, run, false, &lapsed).unwrap();
+            assert_eq!(first.iter().map(|r| r.line).collect::<Vec<_>>(), [3, 4, 5]);
+            assert!(second.is_empty(), "{second:?}");
         });
     }
 
