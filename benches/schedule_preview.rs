@@ -61,6 +61,7 @@ fn preview(c: &mut Criterion) {
                 number: 1,
                 subject: "bench".into(),
                 rel_dir: "issues/001".into(),
+                no_intro: false,
             }),
         })
     };

@@ -152,7 +152,7 @@ fn the_email_has_every_part_of_the_energy_source_layout() {
         "Oil, gas, power and the energy transition, twice a week",
         "Tuesday 24 November 2026",
         "Issue 1",
-        "In this issue: Opec+ extends output cuts",
+        "Leading this issue: Opec+ extends output cuts into spring as Brent slides.",
         "Top story",
         "Power Points",
         "Thanks for reading.",
@@ -211,7 +211,7 @@ fn an_editor_intro_replaces_the_generated_one() {
     p.build("2026-11-24");
     let html = p.read("dist/issues/001/email.html");
     assert!(html.contains("<strong>oil</strong> is back"), "{html}");
-    assert!(!html.contains("In this issue:"));
+    assert!(!html.contains("Leading this issue:"));
     let text = p.read("dist/issues/001/email.txt");
     assert!(text.contains("Good morning. This week oil is back in the driving seat."));
 }

@@ -2,33 +2,12 @@
 //! build stage: serves the issue, and serves an edited summary, without
 //! touching what is published (dist/) or using up an issue number.
 
-use std::io::{BufRead, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::preview::{get, spawn_preview};
 use common::sample::copy_tree;
-
-/// GET over HTTP/1.0 (the server closes after the answer): (status, body).
-fn get(base: &str, target: &str) -> (u16, String) {
-    let host = base.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(host).unwrap();
-    write!(stream, "GET {target} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    let _ = stream.read_to_string(&mut raw);
-    let status = raw
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
 
 #[test]
 fn preview_serves_the_built_issue_and_an_edited_summary() {
@@ -37,20 +16,7 @@ fn preview_serves_the_built_issue_and_an_edited_summary() {
     for name in ["config.toml", "subscribers.csv", "content", "templates"] {
         copy_tree(&root.join(name), &dir.path().join(name));
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
-        .arg("--config")
-        .arg(dir.path().join("config.toml"))
-        .args(["preview", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let url = url.trim().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url:?}");
+    let (mut child, url) = spawn_preview(&dir.path().join("config.toml"));
 
     let (status, front) = get(&url, "/");
     assert_eq!(status, 200, "{front}");

@@ -123,6 +123,7 @@ fn rebuild_from(summaries: PathBuf, dist: PathBuf) -> Box<newsletter::preview::R
                 number: 1,
                 subject: "Brent at $91".into(),
                 rel_dir: "issues/001".into(),
+                no_intro: false,
             }),
         })
     })

@@ -11,7 +11,10 @@
 //! values, so a preview looks like what a reader gets. Nothing here reads the
 //! clock: the same summaries and date give byte-identical files.
 
+mod content;
+mod editorial;
 mod lint;
+mod opening;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,9 +26,12 @@ use thiserror::Error;
 use crate::config::Config;
 use crate::problem::Problem;
 use crate::render::personalize::{self, SlotTemplate, Values};
-use crate::render::{self, escape_markup, LinkList, Renderer};
+use crate::render::{self, Renderer};
 use crate::summarize::{self, SummaryDoc};
 
+use content::{ChartCtx, IssueContent, NewsletterCtx, CHART_CID, CHART_FILE};
+
+pub use editorial::{plan, EditorialPlan};
 pub use lint::{encoded_size, lint, LintFinding, MAX_HTML_BYTES};
 
 #[derive(Debug, Error)]
@@ -54,6 +60,9 @@ pub struct BuiltIssue {
     pub dir: PathBuf,
     pub subject: String,
     pub stories: usize,
+    /// No intro was written for this issue: it opens with a paragraph
+    /// generated from its stories (previews and `check` say so).
+    pub intro_generated: bool,
     pub problems: Vec<Problem>,
 }
 
@@ -81,6 +90,32 @@ pub struct IssueManifest {
     /// Content-ID, in a multipart/related around the HTML.
     #[serde(default)]
     pub inline_images: Vec<InlineImage>,
+    /// Where the intro came from.
+    #[serde(default)]
+    pub intro: IntroInfo,
+    /// The data file charted in the Data Drill, if any.
+    #[serde(default)]
+    pub data: Option<DataInfo>,
+}
+
+/// The intro an issue carries: an editor's file, or generated from its
+/// stories when none was written for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntroInfo {
+    pub generated: bool,
+    /// The file, relative to the project folder (None when generated).
+    pub source: Option<String>,
+    /// SHA-256 of the intro's text, whitespace folded.
+    pub digest: String,
+}
+
+/// The data file an issue charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataInfo {
+    /// Relative to the project folder.
+    pub source: String,
+    /// SHA-256 of the parsed series (same data, same digest).
+    pub digest: String,
 }
 
 /// An image embedded in the email by Content-ID.
@@ -172,10 +207,16 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     };
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
-    let mut content = IssueContent::new(config, date, number, &stories, tz, &mut problems);
+    let mut editorial = editorial::choose(config, &ledger, number, date, previous, &mut problems)?;
+    if editorial.intro.is_none() {
+        problems.push(editorial::no_intro(config, date));
+    }
+    let intro_md = editorial.intro.as_ref().map(|i| i.body.as_str());
+    let mut content = IssueContent::new(config, date, number, &stories, tz, intro_md);
     let mut inline_images = Vec::new();
     let mut chart_png = None;
-    if let Some(data) = render::chart::load_latest(&config.content.data, &mut problems) {
+    if let Some(chosen) = &editorial.data {
+        let data = &chosen.chart;
         match data.to_png() {
             Ok(png) => {
                 content.chart = Some(ChartCtx {
@@ -192,11 +233,16 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
                 chart_png = Some(png);
             }
             Err(e) => problems.push(Problem::warning(
-                &data.source,
+                config.root.join(&chosen.file.source),
                 None,
                 format!("cannot draw the chart ({e}); the issue goes out without it"),
             )),
         }
+    }
+
+    if chart_png.is_none() {
+        // Data that could not be drawn is not used up.
+        editorial.data = None;
     }
 
     // The email, rendered once with markers in every per-recipient place.
@@ -254,6 +300,19 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
         headlines: stories.iter().map(|s| s.front.title.clone()).collect(),
         content_html: content.feed_html(),
         inline_images,
+        intro: IntroInfo {
+            generated: editorial.intro.is_none(),
+            source: editorial.intro.as_ref().map(|i| i.source.clone()),
+            digest: editorial
+                .intro
+                .as_ref()
+                .map(|i| i.digest.clone())
+                .unwrap_or_else(|| editorial::text_digest(&content.intro_text)),
+        },
+        data: editorial.data.as_ref().map(|d| DataInfo {
+            source: d.file.source.clone(),
+            digest: d.file.digest.clone(),
+        }),
     };
     let manifest_json = serde_json::to_string_pretty(&manifest)
         .map_err(|e| BuildError::NoIssue(format!("cannot serialise the issue manifest: {e}")))?;
@@ -279,6 +338,7 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
         ledger.record_build(number, &manifest.subject, &date.to_string())?;
         let keys: Vec<String> = stories.iter().map(story_key).collect();
         ledger.record_stories(number, &keys)?;
+        editorial::record(&ledger, number, &editorial, &content.intro_text)?;
     }
 
     Ok(BuiltIssue {
@@ -287,6 +347,7 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
         dir,
         subject: manifest.subject,
         stories: stories.len(),
+        intro_generated: manifest.intro.generated,
         problems,
     })
 }
@@ -379,339 +440,12 @@ fn subscriber_columns(path: &Path, problems: &mut Vec<Problem>) -> Vec<String> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct NewsletterCtx {
-    name: String,
-    tagline: String,
-    sign_off_html: String,
-    sign_off_text: String,
-    base_url: String,
-    language: String,
-    postal_address: String,
-    footer_reason: String,
-    archive_url: String,
-    feed_url: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct IssueCtx {
-    number: u32,
-    date: String,
-    date_long: String,
-    subject: String,
-    preheader: String,
-    web_url: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct QuoteCtx {
-    html: String,
-    text: String,
-    speaker: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct StoryCtx {
-    id: String,
-    title: String,
-    source: Option<String>,
-    url: Option<String>,
-    published_long: Option<String>,
-    standfirst_html: String,
-    standfirst_text: String,
-    points_html: Vec<String>,
-    points_text: Vec<String>,
-    quote: Option<QuoteCtx>,
-    teaser_html: String,
-    teaser_text: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct FigureCtx {
-    value: String,
-    label: String,
-    story_title: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct ChartCtx {
-    email_src: String,
-    web_src: String,
-    alt: String,
-    caption: String,
-}
-
-const CHART_CID: &str = "chart";
-const CHART_FILE: &str = "chart.png";
-
-#[derive(Debug, Clone, Serialize)]
-struct LinkCtx {
-    n: usize,
-    url: String,
-}
-
-/// Everything an issue's templates show, computed once.
-struct IssueContent {
-    newsletter: NewsletterCtx,
-    issue: IssueCtx,
-    intro_html: String,
-    intro_text: String,
-    stories: Vec<StoryCtx>,
-    figures: Vec<FigureCtx>,
-    text_links: Vec<LinkCtx>,
-    chart: Option<ChartCtx>,
-}
-
-/// Characters of a "Power Points" teaser: about two lines of the email.
-const TEASER_CHARS: usize = 190;
-/// Key figures shown in "Data Drill".
-const MAX_FIGURES: usize = 6;
-
-impl IssueContent {
-    fn new(
-        config: &Config,
-        date: NaiveDate,
-        number: u32,
-        docs: &[SummaryDoc],
-        tz: chrono_tz::Tz,
-        problems: &mut Vec<Problem>,
-    ) -> IssueContent {
-        let n = &config.newsletter;
-        let base = n.base_url.trim_end_matches('/').to_string();
-        let mut links = LinkList::default();
-
-        // Reading order matters: link numbers in the text part follow it.
-        let intro_md = read_intro(&config.content.intro, problems);
-        let mut stories = Vec::new();
-        let mut figures: Vec<FigureCtx> = Vec::new();
-        let mut intro_text_parts = None;
-        if let Some(md) = &intro_md {
-            intro_text_parts = Some((
-                render::markdown_to_html(md),
-                render::markdown_to_text(md, &mut links),
-            ));
-        }
-        for (i, doc) in docs.iter().enumerate() {
-            let sections = doc.sections();
-            let url = doc
-                .front
-                .url
-                .as_deref()
-                .map(str::trim)
-                .filter(|u| render::is_safe_url(u) && !u.starts_with("mailto:"))
-                .map(str::to_string);
-            let full = i == 0;
-            let standfirst_plain = render::markdown_to_plain(&sections.standfirst);
-            let teaser = render::truncate_words(&standfirst_plain, TEASER_CHARS);
-            let story = StoryCtx {
-                id: format!("story-{}", i + 1),
-                title: doc.front.title.trim().to_string(),
-                source: doc
-                    .front
-                    .source
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-                url,
-                published_long: doc
-                    .front
-                    .published
-                    .map(|p| render::long_date(p.with_timezone(&tz).date_naive())),
-                standfirst_html: render::markdown_inline_html(&sections.standfirst),
-                standfirst_text: if full {
-                    render::markdown_to_text(&sections.standfirst, &mut links)
-                } else {
-                    standfirst_plain.clone()
-                },
-                points_html: if full {
-                    sections
-                        .points
-                        .iter()
-                        .map(|p| render::markdown_inline_html(p))
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-                points_text: if full {
-                    sections
-                        .points
-                        .iter()
-                        .map(|p| render::markdown_to_text(p, &mut links))
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-                quote: if full {
-                    sections.quote.as_ref().map(|q| QuoteCtx {
-                        html: render::markdown_inline_html(&q.text),
-                        text: render::markdown_to_plain(&q.text),
-                        speaker: q
-                            .speaker
-                            .as_deref()
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string),
-                    })
-                } else {
-                    None
-                },
-                teaser_html: escape_markup(&teaser),
-                teaser_text: teaser,
-            };
-            for figure in sections.figures {
-                if figures.len() >= MAX_FIGURES {
-                    break;
-                }
-                let duplicate = figures
-                    .iter()
-                    .any(|f| f.value == figure.value && f.label == figure.label);
-                if !duplicate {
-                    figures.push(FigureCtx {
-                        value: figure.value.trim().to_string(),
-                        label: figure.label.trim().to_string(),
-                        story_title: story.title.clone(),
-                    });
-                }
-            }
-            stories.push(story);
-        }
-        let (intro_html, intro_text) = intro_text_parts.unwrap_or_else(|| {
-            let text = in_this_issue(&stories);
-            (format!("<p>{}</p>", escape_markup(&text)), text)
-        });
-        let sign_off_html = render::markdown_to_html(&n.sign_off);
-        let sign_off_text = render::markdown_to_text(&n.sign_off, &mut links);
-
-        let top_title = stories.first().map(|s| s.title.clone()).unwrap_or_default();
-        let preheader = docs
-            .first()
-            .map(|d| {
-                render::truncate_words(&render::markdown_to_plain(&d.sections().standfirst), 140)
-            })
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| in_this_issue(&stories));
-        let subject = if top_title.is_empty() {
-            format!("{} #{number}", n.name)
-        } else {
-            top_title
-        };
-        IssueContent {
-            newsletter: NewsletterCtx {
-                name: n.name.clone(),
-                tagline: n.tagline.clone(),
-                sign_off_html,
-                sign_off_text,
-                base_url: base.clone(),
-                language: n.language.clone(),
-                postal_address: n.postal_address.clone(),
-                footer_reason: n.footer_reason.clone(),
-                archive_url: format!("{base}/"),
-                feed_url: format!("{base}/feed.xml"),
-            },
-            issue: IssueCtx {
-                number,
-                date: date.to_string(),
-                date_long: render::long_date(date),
-                subject,
-                preheader,
-                web_url: issue_url(&base, number),
-            },
-            intro_html,
-            intro_text,
-            stories,
-            figures,
-            text_links: links
-                .urls
-                .into_iter()
-                .enumerate()
-                .map(|(i, url)| LinkCtx { n: i + 1, url })
-                .collect(),
-            chart: None,
-        }
-    }
-
-    /// The tera context for one output.
-    fn context(
-        &self,
-        newsletter: &NewsletterCtx,
-        subscriber: BTreeMap<String, String>,
-        unsubscribe_url: String,
-        web: bool,
-    ) -> Result<tera::Context, BuildError> {
-        let mut ctx = tera::Context::new();
-        ctx.insert("newsletter", newsletter);
-        ctx.insert("issue", &self.issue);
-        ctx.insert("intro_html", &self.intro_html);
-        ctx.insert("intro_text", &self.intro_text);
-        ctx.insert("top", &self.stories.first());
-        ctx.insert("others", &self.stories.get(1..).unwrap_or_default());
-        ctx.insert("figures", &self.figures);
-        ctx.insert("chart", &self.chart);
-        ctx.insert("text_links", &self.text_links);
-        ctx.insert("subscriber", &subscriber);
-        ctx.insert("unsubscribe_url", &unsubscribe_url);
-        ctx.insert("web", &web);
-        Ok(ctx)
-    }
-
-    /// A short digest of the issue for the feed: intro and linked headlines.
-    fn feed_html(&self) -> String {
-        let mut out = self.intro_html.clone();
-        out.push_str("<ul>");
-        for story in &self.stories {
-            out.push_str("<li>");
-            match &story.url {
-                Some(url) => out.push_str(&format!(
-                    "<a href=\"{}\">{}</a>",
-                    escape_markup(url),
-                    escape_markup(&story.title)
-                )),
-                None => out.push_str(&escape_markup(&story.title)),
-            }
-            if !story.teaser_html.is_empty() {
-                out.push_str(": ");
-                out.push_str(&story.teaser_html);
-            }
-            out.push_str("</li>");
-        }
-        out.push_str("</ul>");
-        out
-    }
-}
-
-/// "In this issue: A; B; and C." from the headlines.
-fn in_this_issue(stories: &[StoryCtx]) -> String {
-    let titles: Vec<&str> = stories.iter().map(|s| s.title.as_str()).collect();
-    match titles.as_slice() {
-        [] => String::new(),
-        [one] => format!("In this issue: {one}."),
-        [rest @ .., last] => format!("In this issue: {}; and {last}.", rest.join("; ")),
-    }
-}
-
-fn read_intro(path: &Path, problems: &mut Vec<Problem>) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) if !text.trim().is_empty() => Some(text),
-        Ok(_) => None,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            problems.push(Problem::warning(
-                path,
-                None,
-                format!("cannot read the intro ({e}); using the headlines instead"),
-            ));
-            None
-        }
-    }
-}
-
 fn issue_url(base: &str, number: u32) -> String {
     format!("{base}/issues/{number:03}/")
 }
 
 /// Every issue manifest in `dist/issues/`, newest issue first.
-fn load_manifests(dist: &Path) -> Vec<IssueManifest> {
+pub(super) fn load_manifests(dist: &Path) -> Vec<IssueManifest> {
     let mut manifests: Vec<IssueManifest> = std::fs::read_dir(dist.join("issues"))
         .map(|entries| {
             entries

@@ -36,6 +36,12 @@ pub struct Cli {
     )]
     pub config: PathBuf,
 
+    /// Append everything the command prints to this file instead of the
+    /// terminal, creating its folder first (for cron, where a shell
+    /// redirection into a folder that does not exist yet would fail).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -67,6 +73,12 @@ pub fn main() -> i32 {
             return if err.use_stderr() { 2 } else { 0 };
         }
     };
+    if let Some(path) = &cli.log_file {
+        if let Err(err) = log_to_file(path) {
+            eprintln!("error: --log-file {}: {err:#}", path.display());
+            return 2;
+        }
+    }
     let result = match cli.command {
         Command::Clean(args) => clean::run(&cli.config, args),
         Command::Summarize(args) => summarize::run(&cli.config, args),
@@ -87,6 +99,29 @@ pub fn main() -> i32 {
     }
 }
 
+/// Points standard output and standard error at `path` (appending), so
+/// that everything the command prints, a panic's message included, lands there.
+fn log_to_file(path: &Path) -> anyhow::Result<()> {
+    use std::os::fd::AsRawFd;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .context("cannot open it for appending")?;
+    for target in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        // SAFETY: dup2 on a descriptor we own onto the standard streams; the
+        // standard library's handles write to whatever descriptor 1 and 2 are.
+        if unsafe { libc::dup2(file.as_raw_fd(), target) } < 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot redirect output");
+        }
+    }
+    Ok(())
+}
+
 /// 2 when the cause is the user's input (config, article, template, flag), else 1.
 fn exit_code(err: &anyhow::Error) -> i32 {
     use newsletter::config::ConfigError;
@@ -104,6 +139,7 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 Some(
                     newsletter::schedule::ScheduleError::BadCron { .. }
                         | newsletter::schedule::ScheduleError::NotExpressible { .. }
+                        | newsletter::schedule::ScheduleError::UnwritablePath { .. }
                 )
             )
             || matches!(

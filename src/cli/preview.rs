@@ -23,12 +23,17 @@ pub struct Args {
 pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let on_event = Box::new(|event: PreviewEvent| match event {
         PreviewEvent::Rebuilt { issue, took, .. } => match issue {
-            Some(issue) => eprintln!(
-                "preview: built issue {} ({}) in {} ms",
-                issue.number,
-                issue.subject,
-                took.as_millis()
-            ),
+            Some(issue) => {
+                eprintln!(
+                    "preview: built issue {} ({}) in {} ms",
+                    issue.number,
+                    issue.subject,
+                    took.as_millis()
+                );
+                if issue.no_intro {
+                    eprintln!("preview: issue {}: no intro written for this issue; it opens with a paragraph made from its stories", issue.number);
+                }
+            }
             None => eprintln!("preview: built in {} ms", took.as_millis()),
         },
         PreviewEvent::BuildFailed { message, .. } => {

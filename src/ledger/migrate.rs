@@ -53,6 +53,7 @@ pub fn all() -> impl Iterator<Item = &'static Migration> {
     CORE.iter()
         .chain(super::runs::MIGRATIONS)
         .chain(super::subscribers::MIGRATIONS)
+        .chain(super::editorial::MIGRATIONS)
         .chain(super::claims::MIGRATIONS)
 }
 

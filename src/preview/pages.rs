@@ -54,6 +54,7 @@ main { padding: 16px; }
 .views li { margin: 10px 0; }
 .views a { font-size: 1.1em; }
 .error { max-width: 60em; margin: 24px auto; padding: 16px 20px; background: #fff; border-left: 6px solid #b3261e; }
+.notice { max-width: 40em; padding: 10px 14px; background: #fff4d6; border-left: 6px solid #c98a00; }
 .error pre { white-space: pre-wrap; font: 14px/1.45 ui-monospace, Menlo, Consolas, monospace; }
 </style>"#;
 
@@ -109,6 +110,11 @@ fn nav(issue: Option<&IssueView>, current: &str) -> String {
     out
 }
 
+/// The front page's note for an issue with a generated opening.
+pub const NO_INTRO: &str = "<p class=\"notice\"><strong>No intro written for this issue.</strong> \
+It opens with a short paragraph made from its stories. Write <code>content/intro/&lt;issue date&gt;.md</code> \
+(or a new <code>content/intro.md</code>) to give it one; the intro of an earlier issue is never repeated.</p>";
+
 /// The front page: what was built and a link to each view.
 pub fn front(issue: Option<&IssueView>, generation: u64) -> String {
     let body = match issue {
@@ -123,9 +129,10 @@ pub fn front(issue: Option<&IssueView>, generation: u64) -> String {
             }
             list.push_str("</ul>");
             format!(
-                "<h1>Issue {} — {}</h1><p>Rebuilt on every change to content, templates or config; open pages reload by themselves.</p>{list}",
+                "<h1>Issue {} — {}</h1>{}<p>Rebuilt on every change to content, templates or config; open pages reload by themselves.</p>{list}",
                 issue.number,
-                escape(&issue.subject)
+                escape(&issue.subject),
+                if issue.no_intro { NO_INTRO } else { "" }
             )
         }
         None => "<h1>Preview</h1><p>No issue was built.</p>".to_string(),
@@ -180,6 +187,21 @@ mod tests {
         assert!(script_at < out.find("</BODY>").unwrap());
         assert!(out.contains("var seen = 7;"));
         assert!(inject("fragment", 1).starts_with("fragment\n<script"));
+    }
+
+    #[test]
+    fn the_front_page_says_when_no_intro_was_written() {
+        let mut issue = IssueView {
+            number: 2,
+            subject: "Gas <b>up</b>".into(),
+            rel_dir: "issues/002".into(),
+            no_intro: true,
+        };
+        let page = front(Some(&issue), 1);
+        assert!(page.contains("No intro written for this issue."), "{page}");
+        assert!(page.contains("Gas &lt;b&gt;up&lt;/b&gt;"));
+        issue.no_intro = false;
+        assert!(!front(Some(&issue), 1).contains("No intro written"));
     }
 
     #[test]

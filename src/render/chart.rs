@@ -26,29 +26,37 @@ pub struct ChartData {
 pub const WIDTH: u32 = 1072;
 pub const HEIGHT: u32 = 480;
 
-/// The chart for an issue: the last CSV by file name in `dir` (name files
-/// by date and the newest wins). Rows that do not parse become problems.
-pub fn load_latest(dir: &Path, problems: &mut Vec<Problem>) -> Option<ChartData> {
-    let mut csvs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
-        .collect();
+/// Every CSV in `dir`, sorted by file name (none when the folder is missing).
+pub fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut csvs: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     csvs.sort();
-    let path = csvs.pop()?;
-    load_csv(&path, problems)
+    csvs
 }
 
 /// Reads `label,value` rows under a header row; the value header names the
 /// series. Needs at least two good rows to draw anything.
 pub fn load_csv(path: &Path, problems: &mut Vec<Problem>) -> Option<ChartData> {
-    let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(path) {
-        Ok(r) => r,
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_csv(path, &text, problems),
         Err(e) => {
             problems.push(Problem::skipped(path, None, format!("cannot read: {e}")));
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// [`load_csv`] on text already read (or kept in the ledger); `path` names
+/// it in problems.
+pub fn parse_csv(path: &Path, text: &str, problems: &mut Vec<Problem>) -> Option<ChartData> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let series = match reader.headers() {
         Ok(h) if h.len() >= 2 => h[1].trim().to_string(),
         _ => {
@@ -102,6 +110,22 @@ pub fn load_csv(path: &Path, problems: &mut Vec<Problem>) -> Option<ChartData> {
 }
 
 impl ChartData {
+    /// SHA-256 (hex) of the series name, labels and values: the same chart
+    /// has the same digest whatever the file is called or however it is
+    /// laid out (line endings, quoting, a re-save from a spreadsheet).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(self.series.as_bytes());
+        for (label, value) in self.labels.iter().zip(&self.values) {
+            hash.update([0u8]);
+            hash.update(label.as_bytes());
+            hash.update([1u8]);
+            hash.update(value.to_bits().to_be_bytes());
+        }
+        hex::encode(hash.finalize())
+    }
+
     fn min_max(&self) -> (f64, f64) {
         let min = self.values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = self
@@ -234,7 +258,8 @@ mod tests {
         )
         .unwrap();
         let mut problems = Vec::new();
-        let data = load_latest(dir.path(), &mut problems).unwrap();
+        assert_eq!(csv_files(dir.path()), vec![path.clone()]);
+        let data = load_csv(&path, &mut problems).unwrap();
         assert_eq!(data.values, vec![72.1, 70.5, 68.4]);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(3));
@@ -249,5 +274,32 @@ mod tests {
         assert_eq!((reader.info().width, reader.info().height), (WIDTH, HEIGHT));
         // Deterministic bytes for the same data.
         assert_eq!(png, data.to_png().unwrap());
+    }
+
+    #[test]
+    fn the_digest_follows_the_data_not_the_file() {
+        let mut problems = Vec::new();
+        let a = parse_csv(
+            Path::new("a.csv"),
+            "date,Brent\n1 Nov,70.5\n2 Nov,71\n",
+            &mut problems,
+        )
+        .unwrap();
+        let b = parse_csv(
+            Path::new("b.csv"),
+            "date,Brent\r\n\"1 Nov\",70.50\r\n2 Nov, 71.0\r\n",
+            &mut problems,
+        )
+        .unwrap();
+        let c = parse_csv(
+            Path::new("c.csv"),
+            "date,Brent\n1 Nov,70.5\n2 Nov,71.1\n",
+            &mut problems,
+        )
+        .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(a.digest(), b.digest());
+        assert_ne!(a.digest(), c.digest());
+        assert_eq!(a.digest().len(), 64);
     }
 }

@@ -50,6 +50,13 @@ pub enum ScheduleError {
         target: &'static str,
         message: String,
     },
+    /// A project path that no quoting carries through the unit or crontab (bad input).
+    #[error("{path}: cannot write {target}: the path {message}")]
+    UnwritablePath {
+        path: PathBuf,
+        target: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Locked(#[from] LockError),
     #[error("{path}: cannot read the inbox: {source}")]

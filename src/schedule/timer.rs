@@ -22,8 +22,133 @@ pub struct Invocation<'a> {
     pub workdir: &'a Path,
     /// The newsletter's name, for descriptions.
     pub name: &'a str,
-    /// Where cron appends `run`'s output.
+    /// Where cron's `run` appends its output (`--log-file`; `run` creates the folder).
     pub log: &'a Path,
+    /// Environment variables the config names for secrets (unsubscribe secret,
+    /// SMTP credentials): a timer does not see the login shell's environment.
+    pub secrets: &'a [String],
+    /// `Some(user)` prints a system unit running as that user; `Some("")` a
+    /// system unit whose user could not be found (a commented `User=`).
+    pub system_user: Option<&'a str>,
+}
+
+/// A path that cannot be written into a unit or crontab line the way its
+/// reader reads it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path:?}: {why}")]
+pub struct UnwritablePath {
+    pub path: String,
+    pub why: &'static str,
+}
+
+fn unwritable(path: &str, why: &'static str) -> UnwritablePath {
+    UnwritablePath {
+        path: path.to_string(),
+        why,
+    }
+}
+
+/// Checks what no quoting can carry through a unit file or a crontab: line
+/// breaks and other control characters (a unit line, or a cron entry, ends
+/// at the newline).
+fn printable(path: &Path) -> Result<String, UnwritablePath> {
+    let text = path
+        .to_str()
+        .ok_or_else(|| unwritable(&path.display().to_string(), "is not valid UTF-8"))?
+        .to_string();
+    if text.chars().any(char::is_control) {
+        return Err(unwritable(
+            &text,
+            "contains a line break or another control character, which a systemd unit or crontab line cannot carry; move the project to a plainer path",
+        ));
+    }
+    Ok(text)
+}
+
+/// One argument of an `ExecStart=` command line. systemd splits the line
+/// into words itself, reading double quotes with C-style escapes, then
+/// expands `%` specifiers and `$VARIABLE`s in the arguments: so `\\` and
+/// `"` are escaped for the quotes, `%` becomes `%%` and `$` becomes `$$`.
+pub fn systemd_exec_word(path: &Path) -> Result<String, UnwritablePath> {
+    Ok(systemd_quoted(&printable(path)?, true))
+}
+
+fn systemd_quoted(text: &str, arguments: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '%' => out.push_str("%%"),
+            '$' if arguments => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The program of an `ExecStart=` line. systemd expands no variables in it
+/// and refuses an executable path holding a quote or a backslash outright,
+/// so such a path is handed, as an argument, to a shell that runs it.
+pub fn systemd_executable(path: &Path) -> Result<String, UnwritablePath> {
+    let text = printable(path)?;
+    if text.contains(['\'', '"', '\\']) {
+        return Ok(format!(
+            "/bin/sh -c \"exec \\\"$$0\\\" \\\"$$@\\\"\" {}",
+            systemd_quoted(&text, true)
+        ));
+    }
+    Ok(systemd_quoted(&text, false))
+}
+
+/// A path setting such as `WorkingDirectory=`: systemd takes the value as
+/// it stands (quotes would be part of the path) and expands `%` specifiers
+/// in it. The value's ends are trimmed and a final backslash continues the
+/// line, so a path that ends in a space or a backslash cannot be written.
+pub fn systemd_path_value(path: &Path) -> Result<String, UnwritablePath> {
+    let text = printable(path)?;
+    if !text.starts_with('/') {
+        return Err(unwritable(&text, "is not an absolute path"));
+    }
+    if text.ends_with(char::is_whitespace) || text.ends_with('\\') {
+        return Err(unwritable(
+            &text,
+            "ends in a space or a backslash, which systemd would strip or read as a line continuation; rename the folder",
+        ));
+    }
+    Ok(text.replace('%', "%%"))
+}
+
+/// Free text on one line (a newline would end the setting or comment).
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Free text for `Description=`: specifiers escaped, on one line.
+fn systemd_text(text: &str) -> String {
+    one_line(text).replace('%', "%%")
+}
+
+/// One word of a crontab command. cron turns an unescaped `%` into a
+/// newline (and `\%` into `%`) before handing the line to `/bin/sh`, so the
+/// word is single-quoted for the shell and each `%` escaped for cron. A
+/// backslash right before a `%` cannot survive cron's reading at all.
+pub fn cron_word(path: &Path) -> Result<String, UnwritablePath> {
+    let text = printable(path)?;
+    if text.contains("\\%") {
+        return Err(unwritable(
+            &text,
+            "has a backslash before a %, which cron cannot pass through; rename the folder",
+        ));
+    }
+    Ok(format!(
+        "'{}'",
+        text.replace('\'', "'\\''").replace('%', "\\%")
+    ))
 }
 
 /// The field values of a five-field cron expression, as sorted sets.
@@ -202,53 +327,80 @@ pub fn on_calendar(schedule: &Schedule) -> Result<Vec<String>, ScheduleError> {
     })
 }
 
-/// Quotes a path for a systemd `ExecStart=` line (`%` is a specifier there).
-fn systemd_quote(path: &Path) -> String {
-    let s = path.display().to_string();
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('%', "%%")
-    )
-}
-
-/// Quotes a path for the shell that cron runs its commands in.
-fn shell_quote(path: &Path) -> String {
-    let s = path.display().to_string();
-    // Inside a crontab, `%` ends the command: escape it.
-    format!("'{}'", s.replace('\'', "'\\''").replace('%', "\\%"))
+fn unwritable_to_error<'a>(
+    schedule: &'a Schedule,
+    target: &'static str,
+) -> impl Fn(UnwritablePath) -> ScheduleError + 'a {
+    move |e| ScheduleError::UnwritablePath {
+        path: schedule.source().to_path_buf(),
+        target,
+        message: e.to_string(),
+    }
 }
 
 /// A systemd service and timer pair, as one text with the file names as comments.
 pub fn systemd_units(schedule: &Schedule, inv: &Invocation<'_>) -> Result<String, ScheduleError> {
     let calendars = on_calendar(schedule)?;
+    let bad = unwritable_to_error(schedule, "a systemd unit");
+    let workdir = systemd_path_value(inv.workdir).map_err(&bad)?;
+    let exe = systemd_executable(inv.exe).map_err(&bad)?;
+    let config = systemd_exec_word(inv.config).map_err(&bad)?;
+    let env_file = systemd_path_value(&inv.workdir.join("newsletter.env")).map_err(&bad)?;
+    let name = systemd_text(inv.name);
+    let (folder, systemctl) = match inv.system_user {
+        Some(_) => ("/etc/systemd/system/", "systemctl"),
+        None => ("~/.config/systemd/user/", "systemctl --user"),
+    };
     let mut out = String::new();
-    out.push_str("# ~/.config/systemd/user/newsletter.service (or /etc/systemd/system/)\n");
+    out.push_str("# Two files: save the first part as newsletter.service and the second as\n");
+    out.push_str("# newsletter.timer, side by side in\n");
+    out.push_str(
+        "#   ~/.config/systemd/user/   for a user unit (runs while you are logged in, or\n",
+    );
+    out.push_str(
+        "#                             always after `loginctl enable-linger $USER`), or\n",
+    );
+    out.push_str("#   /etc/systemd/system/      for a system unit (print it with --system).\n");
+    out.push_str(&format!(
+        "# Then: {systemctl} daemon-reload && {systemctl} enable --now newsletter.timer\n\n"
+    ));
+    out.push_str(&format!("# {folder}newsletter.service\n"));
     out.push_str("[Unit]\n");
     out.push_str(&format!(
-        "Description={}: one scheduled cycle (summarize, build, send)\n",
-        inv.name
+        "Description={name}: one scheduled cycle (summarize, build, send)\n"
     ));
     out.push_str("Wants=network-online.target\nAfter=network-online.target\n\n");
     out.push_str("[Service]\nType=oneshot\n");
-    out.push_str(&format!(
-        "WorkingDirectory={}\n",
-        systemd_quote(inv.workdir)
-    ));
-    out.push_str(&format!(
-        "ExecStart={} --config {} run\n",
-        systemd_quote(inv.exe),
-        systemd_quote(inv.config)
-    ));
+    match inv.system_user {
+        Some(user) if !user.is_empty() && !user.chars().any(|c| c.is_control() || c.is_whitespace()) => {
+            out.push_str(&format!("User={}\n", systemd_text(user)));
+        }
+        Some(_) => out.push_str(
+            "# A system unit runs as root unless told otherwise: set the project's owner.\n# User=newsletter\n",
+        ),
+        None => out.push_str(
+            "# For a system unit (in /etc/systemd/system/), add the user it runs as:\n# User=newsletter\n",
+        ),
+    }
+    out.push_str(&format!("WorkingDirectory={workdir}\n"));
+    out.push_str(
+        "# A timer does not see your login shell's environment: put the secrets the\n\
+         # config names in this file (one NAME=value a line, readable only by you), then\n\
+         # uncomment the line.\n",
+    );
+    for var in inv.secrets {
+        out.push_str(&format!("#   {var}=...\n"));
+    }
+    out.push_str(&format!("# EnvironmentFile={env_file}\n"));
+    out.push_str(&format!("ExecStart={exe} --config {config} run\n"));
     out.push_str(
         "# Give a send in flight time to finish before being stopped.\nTimeoutStopSec=30min\n\n",
     );
-    out.push_str("# ~/.config/systemd/user/newsletter.timer (or /etc/systemd/system/)\n");
+    out.push_str(&format!("# {folder}newsletter.timer\n"));
     out.push_str("[Unit]\n");
     out.push_str(&format!(
-        "Description={}: run at each slot of \"{}\"\n\n",
-        inv.name, schedule.cron
+        "Description={name}: run at each slot of \"{}\"\n\n",
+        systemd_text(&schedule.cron)
     ));
     out.push_str("[Timer]\n");
     for calendar in &calendars {
@@ -259,32 +411,42 @@ pub fn systemd_units(schedule: &Schedule, inv: &Invocation<'_>) -> Result<String
         schedule.grace.num_minutes()
     ));
     out.push_str("[Install]\nWantedBy=timers.target\n");
-    out.push_str("# Enable with: systemctl --user daemon-reload && systemctl --user enable --now newsletter.timer\n");
     Ok(out)
 }
 
-/// A crontab entry (with its `CRON_TZ=` line).
+/// A crontab entry (with its `CRON_TZ=` line). `run` writes its own log
+/// (`--log-file`, creating `state/` on a project that has not run yet), so
+/// the line needs no shell redirection into a folder that may not exist.
 pub fn crontab(schedule: &Schedule, inv: &Invocation<'_>) -> Result<String, ScheduleError> {
     // Refuse what plain cron cannot read (L, W, #), with the reason.
     fields(schedule, "a crontab line")?;
+    let bad = unwritable_to_error(schedule, "a crontab line");
     let text: Vec<&str> = schedule.cron.split_whitespace().collect();
     let spec = if text.len() == 5 {
         text.join(" ")
     } else {
         schedule.cron.trim().to_string()
     };
+    let mut secrets = String::new();
+    if !inv.secrets.is_empty() {
+        secrets.push_str("# cron does not read your login shell's environment: set the secrets the config\n# names here (crontab lines NAME=value, above the entry):\n");
+        for var in inv.secrets {
+            secrets.push_str(&format!("#   {var}=...\n"));
+        }
+    }
     Ok(format!(
         "# {}: `newsletter run` at each slot; add with `crontab -e`.\n\
          # CRON_TZ makes cron read the times in the newsletter's zone (cronie reads it;\n\
          # with a cron that does not, the machine's zone must be the newsletter's).\n\
+         {secrets}\
          CRON_TZ={}\n\
-         {spec} cd {} && {} --config {} run >> {} 2>&1\n",
-        inv.name,
+         {spec} cd {} && {} --config {} --log-file {} run\n",
+        one_line(inv.name),
         schedule.timezone.name(),
-        shell_quote(inv.workdir),
-        shell_quote(inv.exe),
-        shell_quote(inv.config),
-        shell_quote(inv.log),
+        cron_word(inv.workdir).map_err(&bad)?,
+        cron_word(inv.exe).map_err(&bad)?,
+        cron_word(inv.config).map_err(&bad)?,
+        cron_word(inv.log).map_err(&bad)?,
     ))
 }
 
@@ -340,11 +502,13 @@ mod tests {
             workdir: Path::new("/srv/it's"),
             name: "Energy Source",
             log: Path::new("/srv/it's/state/cron.log"),
+            secrets: &[],
+            system_user: None,
         };
         let text = crontab(&s, &inv).unwrap();
         assert!(text.contains("\nCRON_TZ=Europe/London\n"), "{text}");
         assert!(
-            text.contains("0 7 * * TUE,THU cd '/srv/it'\\''s' && '/opt/bin/newsletter' --config '/srv/it'\\''s/config.toml' run"),
+            text.contains("0 7 * * TUE,THU cd '/srv/it'\\''s' && '/opt/bin/newsletter' --config '/srv/it'\\''s/config.toml' --log-file '/srv/it'\\''s/state/cron.log' run"),
             "{text}"
         );
         let units = systemd_units(&s, &inv).unwrap();
@@ -353,6 +517,41 @@ mod tests {
             "ExecStart=\"/opt/bin/newsletter\" --config \"/srv/it's/config.toml\" run\n"
         ));
         assert!(units.contains("Persistent=true"));
+    }
+
+    #[test]
+    fn each_setting_is_quoted_the_way_systemd_reads_it() {
+        let p = |s: &str| Path::new(s).to_path_buf();
+        assert_eq!(
+            systemd_exec_word(&p("/a b/50%/$HOME/\"q\"\\x")).unwrap(),
+            "\"/a b/50%%/$$HOME/\\\"q\\\"\\\\x\""
+        );
+        // The program: no variables expanded there, so `$` stays.
+        assert_eq!(
+            systemd_executable(&p("/a b/5%$/nl")).unwrap(),
+            "\"/a b/5%%$/nl\""
+        );
+        // A quote or backslash is refused in the program, so a shell runs it.
+        assert_eq!(
+            systemd_executable(&p("/it's/nl")).unwrap(),
+            "/bin/sh -c \"exec \\\"$$0\\\" \\\"$$@\\\"\" \"/it's/nl\""
+        );
+        // WorkingDirectory= takes the path as it is, specifiers escaped.
+        assert_eq!(
+            systemd_path_value(&p("/srv/it's 100% ünï")).unwrap(),
+            "/srv/it's 100%% ünï"
+        );
+        for bad in ["relative", "/ends in space ", "/ends\\", "/new\nline"] {
+            assert!(systemd_path_value(&p(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn each_cron_word_survives_cron_then_the_shell() {
+        let p = |s: &str| Path::new(s).to_path_buf();
+        assert_eq!(cron_word(&p("/it's 5%")).unwrap(), "'/it'\\''s 5\\%'");
+        assert!(cron_word(&p("/odd\\%")).is_err());
+        assert!(cron_word(&p("/two\nlines")).is_err());
     }
 
     /// The field expansion used for systemd and cron agrees with croner's own

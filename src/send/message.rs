@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::build::IssueManifest;
 use crate::config::Config;
+use crate::problem::Problem;
 use crate::render::personalize::Values;
 
 use super::SendError;
@@ -29,6 +30,36 @@ type HmacSha256 = Hmac<Sha256>;
 /// allowed for the file transport, dry runs and `--to` test sends (see
 /// [`Composer::new`]); tokens signed with it are worthless by design.
 pub const DEVELOPMENT_SECRET: &str = "newsletter-development-secret-do-not-use-in-production";
+
+/// Reads the unsubscribe secret. When the variable is unset, a real list
+/// send over SMTP is refused (its links would be forgeable); the file
+/// transport, dry runs and test sends fall back to a development secret
+/// with a warning, so the embedded default works on a fresh machine.
+pub(super) fn unsubscribe_secret(
+    config: &Config,
+    real_list_send_over_smtp: bool,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<u8>, SendError> {
+    let var = &config.delivery.unsubscribe_secret_env;
+    match std::env::var(var) {
+        Ok(s) if !s.is_empty() => Ok(s.into_bytes()),
+        _ if real_list_send_over_smtp => Err(SendError::BadConfig {
+            path: config.source_path.clone(),
+            message: format!(
+                "the environment variable {var} (named by [delivery] unsubscribe_secret_env) is not set; \
+                 it signs the unsubscribe links, so set it to a long random string (e.g. `export {var}=$(openssl rand -hex 32)`) and keep it stable"
+            ),
+        }),
+        _ => {
+            problems.push(Problem::warning(
+                &config.source_path,
+                None,
+                format!("{var} is not set: unsubscribe links are signed with a public development secret; set it before sending to real readers"),
+            ));
+            Ok(DEVELOPMENT_SECRET.as_bytes().to_vec())
+        }
+    }
+}
 
 /// Signs unsubscribe tokens: `hex(lower-cased address) "." hex(HMAC-SHA256)[..32]`.
 /// The token carries the address, so the unsubscribe page needs only the

@@ -3,6 +3,7 @@
 
 pub mod chromium;
 pub mod cli;
+pub mod preview;
 pub mod sample;
 pub mod send_project;
 pub mod smtp_server;

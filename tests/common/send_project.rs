@@ -70,6 +70,8 @@ impl Project {
             headlines: vec!["Oil climbs".into()],
             content_html: "<p>Brent crude rose 2.4%.</p>".into(),
             inline_images: Vec::new(),
+            intro: Default::default(),
+            data: None,
         };
         let dir = self.root().join(format!("dist/issues/{number:03}"));
         std::fs::create_dir_all(&dir).unwrap();
