@@ -4,8 +4,9 @@
 //!
 //! A list send has two phases. First the list is streamed into the ledger
 //! (one row per lower-cased address, so duplicates merge and a `sent` row
-//! stays sent); then the rows still `queued` are paged out of the ledger and
-//! delivered. The ledger is the queue, so memory does not grow with the list.
+//! stays sent); then the rows still `queued` are claimed from the ledger in
+//! leased batches and delivered. The ledger is the queue, so memory does not
+//! grow with the list, and several senders (`send --worker`) can share it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
