@@ -6,6 +6,8 @@
 # number of messages of the same size.
 #
 # usage: scripts/bench/pg_workers.sh [MESSAGES]      (default 10000)
+#   LEDGER_URL_QUERY: appended to the ledger URL, e.g.
+#   "?options=-c%20synchronous_commit%3Doff" to see what the commits cost.
 # needs: smtp-sink, smtp-source (Postfix), python3, PostgreSQL server binaries.
 # Uses NEWSLETTER_TEST_POSTGRES if set, else starts a throwaway server the way
 # CI does (.ci/setup.d/40-postgres.sh).
@@ -18,7 +20,12 @@ WORK=$(mktemp -d)
 HOOKS=()
 ci_on_exit() { HOOKS+=("$1"); }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-cleanup() { for h in "${HOOKS[@]+"${HOOKS[@]}"}"; do eval "$h" || true; done; rm -rf "$WORK"; }
+# Last registered, first run: the databases are dropped before the server stops.
+cleanup() {
+    local i
+    for ((i = ${#HOOKS[@]} - 1; i >= 0; i--)); do eval "${HOOKS[$i]}" || true; done
+    rm -rf "$WORK"
+}
 trap cleanup EXIT
 export NEWSLETTER_UNSUBSCRIBE_SECRET=bench-secret
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -54,8 +61,9 @@ echo "send, SQLite ledger:           $(secs "$t0" "$t1") s  $(rate "$t0" "$t1") 
 for W in 1 2 4; do
     DB="bench_$$_$W"
     psql "$PG" -qc "CREATE DATABASE $DB" >/dev/null
+    DBURL="${PG%/*}/$DB"
     ci_on_exit "psql '$PG' -qc 'DROP DATABASE IF EXISTS $DB' >/dev/null"
-    URL="${PG%/*}/$DB"
+    URL="${PG%/*}/$DB${LEDGER_URL_QUERY:-}"
     cp "$WORK/p/config.toml" "$WORK/p/pg$W.toml"
     printf '\n[ledger]\nurl = "%s"\n' "$URL" >> "$WORK/p/pg$W.toml"
     # The schema is made before the clock starts, as on a running system.
@@ -68,7 +76,7 @@ for W in 1 2 4; do
     done
     for p in "${pids[@]}"; do wait "$p"; done
     t1=$(date +%s.%N)
-    sent=$(psql "$URL" -tAc "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
+    sent=$(psql "$DBURL" -tAc "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
     echo "send --worker x$W, PostgreSQL:  $(secs "$t0" "$t1") s  $(rate "$t0" "$t1") msg/s  ($sent sent)"
 done
 
