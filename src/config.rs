@@ -44,6 +44,11 @@ pub struct Config {
     pub subscribers: SubscribersConfig,
     pub paths: PathsConfig,
     pub ledger: LedgerConfig,
+    /// How feeds and pages are fetched (`newsletter fetch`).
+    pub fetch: crate::fetch::FetchConfig,
+    /// Feeds and pages fetched into the inbox.
+    pub sources: Vec<crate::fetch::SourceConfig>,
+    pub serve: ServeConfig,
     /// The folder that relative paths are resolved against (the config file's folder).
     #[serde(skip)]
     pub root: PathBuf,
@@ -184,6 +189,7 @@ pub struct DeliveryConfig {
     /// Consecutive failures after which the run pauses (as listmonk's max_send_errors).
     pub max_send_errors: u32,
     /// One-click unsubscribe page; `{token}` and `{email}` are filled per recipient.
+    /// Empty (the default) means `base_url` + `/unsubscribe/{token}`, which `serve` answers.
     pub unsubscribe_url: String,
     /// Address for mailto: unsubscribe requests.
     pub unsubscribe_mailto: String,
@@ -206,7 +212,7 @@ impl Default for DeliveryConfig {
             retries: 5,
             retry_delay_ms: 500,
             max_send_errors: 20,
-            unsubscribe_url: "http://localhost:1111/unsubscribe?token={token}".into(),
+            unsubscribe_url: String::new(),
             unsubscribe_mailto: "unsubscribe@example.com".into(),
             unsubscribe_secret_env: "NEWSLETTER_UNSUBSCRIBE_SECRET".into(),
             smtp: SmtpConfig::default(),
@@ -240,6 +246,12 @@ pub struct SmtpConfig {
     /// Names of environment variables that hold the credentials (never the secrets themselves).
     pub username_env: Option<String>,
     pub password_env: Option<String>,
+    /// PEM file of extra CA certificates to trust for this relay (a private or
+    /// corporate CA), on top of the system trust store.
+    pub ca_file: Option<PathBuf>,
+    /// Allow `security = "none"` to a host that is not a loopback address.
+    /// Off by default: plain text over a network exposes every message.
+    pub allow_plaintext: bool,
 }
 
 impl Default for SmtpConfig {
@@ -252,8 +264,22 @@ impl Default for SmtpConfig {
             timeout_secs: 30,
             username_env: None,
             password_env: None,
+            ca_file: None,
+            allow_plaintext: false,
         }
     }
+}
+
+/// True for `localhost` names and loopback IP addresses: the only places
+/// plain-text SMTP may go without `allow_plaintext = true`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let lower = host.to_ascii_lowercase();
+    lower == "localhost"
+        || lower.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,6 +302,34 @@ impl Default for SubscribersConfig {
     fn default() -> Self {
         Self {
             file: "subscribers.csv".into(),
+        }
+    }
+}
+
+/// `newsletter serve`: the public side (subscribe, confirm, unsubscribe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address to listen on; keep it on loopback behind a reverse proxy.
+    pub host: String,
+    pub port: u16,
+    /// Days a confirmation link stays valid.
+    pub confirm_days: u32,
+    /// Subscribe form posts allowed per client address in ten minutes.
+    pub subscribe_limit: u32,
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client;
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            confirm_days: 7,
+            subscribe_limit: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -355,6 +409,12 @@ impl Config {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         config.resolve_paths(&root);
+        if config.delivery.unsubscribe_url.is_empty() {
+            config.delivery.unsubscribe_url = format!(
+                "{}/unsubscribe/{{token}}",
+                config.newsletter.base_url.trim_end_matches('/')
+            );
+        }
         config.root = root;
         config.source_path = path.to_path_buf();
         config.validate()?;
@@ -379,6 +439,12 @@ impl Config {
         if let Some(dkim) = &mut self.delivery.dkim {
             fix(&mut dkim.private_key_file);
         }
+        for smtp in std::iter::once(&mut self.delivery.smtp).chain(self.delivery.relays.iter_mut())
+        {
+            if let Some(ca) = &mut smtp.ca_file {
+                fix(ca);
+            }
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -401,6 +467,32 @@ impl Config {
             return Err(invalid(
                 "[delivery.smtp] pool must be at least 1".to_string(),
             ));
+        }
+        for (i, smtp) in std::iter::once(&self.delivery.smtp)
+            .chain(self.delivery.relays.iter())
+            .enumerate()
+        {
+            let section = if i == 0 {
+                "[delivery.smtp]".to_string()
+            } else {
+                format!("[[delivery.relays]] #{i}")
+            };
+            if smtp.security == Security::None
+                && !smtp.allow_plaintext
+                && !is_loopback_host(&smtp.host)
+            {
+                return Err(invalid(format!(
+                    "{section} security = \"none\" would send every message and password in plain text to {}; \
+                     use security = \"starttls\" (port 587) or \"tls\" (port 465), or set allow_plaintext = true if the network is trusted",
+                    smtp.host
+                )));
+            }
+            if smtp.security == Security::None && smtp.username_env.is_some() {
+                return Err(invalid(format!(
+                    "{section} has credentials (username_env) but security = \"none\": the password would cross the network in plain text; \
+                     use security = \"starttls\" or \"tls\""
+                )));
+            }
         }
         if !(self.delivery.rate >= 0.0 && self.delivery.rate.is_finite()) {
             return Err(invalid(
@@ -425,6 +517,7 @@ impl Config {
                 "[ledger] lease_secs and claim_batch must be at least 1".to_string(),
             ));
         }
+        crate::fetch::sources::validate(&self.sources, &self.fetch).map_err(invalid)?;
         Ok(())
     }
 
@@ -481,6 +574,53 @@ mod tests {
         let err = Config::from_toml("[delivery]\ntransprot = \"file\"\n", Path::new("c.toml"))
             .unwrap_err();
         assert!(err.to_string().contains("transprot"), "{err}");
+    }
+
+    #[test]
+    fn plaintext_smtp_is_only_for_loopback_unless_allowed() {
+        let text = |host: &str, extra: &str| {
+            format!("[delivery.smtp]\nhost = \"{host}\"\nsecurity = \"none\"\n{extra}")
+        };
+        for host in ["127.0.0.1", "localhost", "::1", "[::1]", "mail.localhost"] {
+            Config::from_toml(&text(host, ""), Path::new("c.toml")).unwrap();
+        }
+        let err = Config::from_toml(&text("mail.example.com", ""), Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml: [delivery.smtp] security = \"none\"")
+                && err.contains("allow_plaintext = true"),
+            "{err}"
+        );
+        Config::from_toml(
+            &text("mail.example.com", "allow_plaintext = true\n"),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let relay = "[[delivery.relays]]\nhost = \"10.0.0.5\"\nsecurity = \"none\"\n";
+        let err = Config::from_toml(relay, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[[delivery.relays]] #1"), "{err}");
+        let creds = text("127.0.0.1", "username_env = \"U\"\npassword_env = \"P\"\n");
+        let err = Config::from_toml(&creds, Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("plain text"), "{err}");
+    }
+
+    #[test]
+    fn ca_file_is_resolved_against_the_config_folder() {
+        let text = "[delivery.smtp]\nca_file = \"certs/ca.pem\"\n\n[[delivery.relays]]\nhost = \"b.example\"\nca_file = \"/etc/ca.pem\"\n";
+        let config = Config::from_toml(text, Path::new("/srv/news/config.toml")).unwrap();
+        assert_eq!(
+            config.delivery.smtp.ca_file.as_deref(),
+            Some(Path::new("/srv/news/certs/ca.pem"))
+        );
+        assert_eq!(
+            config.delivery.relays[0].ca_file.as_deref(),
+            Some(Path::new("/etc/ca.pem"))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! The stages, in the order the data flows through them:
 //!
+//! 0. [`fetch`]     fetch the `[[sources]]` (feeds, pages) into the inbox
 //! 1. [`ingest`]    find and read the inbox: text, HTML, Markdown, RSS/Atom/JSON feeds
 //! 2. [`clean`]     strip junk, extract the story, merge near-duplicates -> `CleanArticle`
 //! 3. [`summarize`] extractive summaries written to `content/summaries/*.md` (editor-owned)
@@ -22,6 +23,7 @@ pub mod problem;
 pub mod audience;
 pub mod build;
 pub mod clean;
+pub mod fetch;
 pub mod ingest;
 pub mod ledger;
 pub mod preview;

@@ -6,6 +6,13 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub mod recipients;
+pub mod serve;
+pub mod subscribers;
+pub mod tokens;
+
+pub use recipients::{Recipients, SkipCounts};
+
 /// Where a reader stands. Only `Active` readers receive issues; the three
 /// suppressed states are left only by confirming a new subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

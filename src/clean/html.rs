@@ -302,12 +302,19 @@ fn not_story_matcher() -> &'static Matcher {
 
 /// All the visible text of the page's body, without the parts that are
 /// never the story (navigation, header, footer, asides): the best effort for
-/// a page that main-content extraction cannot or should not handle.
+/// a page that main-content extraction cannot or should not handle. Figures
+/// and captions stay, set apart by breaks: [`prune::page`] may have emptied
+/// one, and an empty element between two words must not run them together.
 fn visible_text(doc: &Document) -> Vec<String> {
     remove_apart(
         doc,
         "script, style, noscript, template, nav, header, footer, aside",
     );
+    for node in doc.select("figure, figcaption").nodes() {
+        let tree = node.tree;
+        node.insert_before(&tree.new_element("br"));
+        node.insert_after(&tree.new_element("br"));
+    }
     let body = doc
         .body()
         .map(|b| b.formatted_text().to_string())
@@ -502,6 +509,23 @@ mod tests {
         assert_eq!(found.not_story.len(), 6);
         assert!(!found.too_deep);
         assert!(survey(&doc, not_story_matcher(), 3).too_deep);
+    }
+
+    /// A figure emptied before parsing, between two words of a page that
+    /// extraction gives up on, leaves them apart (proptest found "Aa").
+    #[test]
+    fn an_emptied_figure_does_not_join_the_words_around_it() {
+        for page in [
+            "<html><head><title>t</title></head><body><figure>A<figure>B</figure><span>a</body></html>",
+            "<html><head><title>t</title></head><body><figure>A a A A<figure>B</figure><figure>C</body></html>",
+            "<html><head><title>t</title></head><body><p>one<figure>B</figure>two</p></body></html>",
+        ] {
+            let article = clean(page, Path::new("p.html"));
+            let body = article.body();
+            for joined in ["Aa", "AC", "onetwo"] {
+                assert!(!body.contains(joined), "{page}: {body:?}");
+            }
+        }
     }
 
     const STORY: &str = "Norway's grid operator said on Monday that it would curb power exports to Denmark and Germany for three weeks while it repairs a damaged subsea cable, the second such outage on the link this year.";

@@ -1,13 +1,67 @@
 use std::path::Path;
 
+use newsletter::config::Config;
+use newsletter::send::{dkim, probe};
 use newsletter::{build, ingest, render, summarize};
 
 /// Validate config, templates, content and subscribers; lint the last built email.
+///
+/// With [delivery.dkim] configured, also prints the DNS TXT record that
+/// publishes the key. With --smtp, also connects to each configured relay.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Also connect to each configured SMTP relay (TLS handshake with the
+    /// certificate checked, EHLO, AUTH) and report what it offers; nothing is sent.
+    #[arg(long)]
+    pub smtp: bool,
+}
 
-pub fn run(config_path: &Path, _args: Args) -> anyhow::Result<i32> {
+/// Prints the TXT record for the configured DKIM key; a key that cannot be
+/// used is bad input (exit 2), like at send time.
+fn report_dkim(config: &Config) -> anyhow::Result<()> {
+    let Some(d) = &config.delivery.dkim else {
+        return Ok(());
+    };
+    let key = dkim::load_key(&d.private_key_file).map_err(super::BadInput)?;
+    println!(
+        "dkim: {} ({}); publish this TXT record at {}:",
+        d.private_key_file.display(),
+        key.kind,
+        dkim::record_name(d)
+    );
+    println!("  {}", dkim::zone_line(d, &key));
+    println!("  value: {}", key.txt_value());
+    Ok(())
+}
+
+/// Connects to each relay; true when every one worked.
+fn report_relays(config: &Config) -> anyhow::Result<bool> {
+    let mut ok = true;
+    if config.delivery.transport == newsletter::config::Transport::File {
+        println!("smtp: note: transport = \"file\" (sends write .eml files); checking [delivery.smtp] anyway");
+    }
+    for p in probe::probe_relays(config, None)? {
+        match p.result {
+            Ok(lines) => {
+                println!("smtp: {}: ok", p.relay);
+                for line in lines {
+                    println!("  {line}");
+                }
+            }
+            Err(why) => {
+                ok = false;
+                println!("smtp: {}: FAILED", p.relay);
+                eprintln!("error: {why}");
+            }
+        }
+    }
+    Ok(ok)
+}
+
+pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let config = super::load_config(config_path)?;
+    report_dkim(&config)?;
+    let relays_ok = !args.smtp || report_relays(&config)?;
     // A broken template is bad input: the error names it and its line (exit 2).
     render::Renderer::load(&config.paths.templates)?;
     let mut problems = Vec::new();
@@ -21,6 +75,7 @@ pub fn run(config_path: &Path, _args: Args) -> anyhow::Result<i32> {
     problems.extend(summarize::load_summaries(&config.content.summaries).1);
     super::report_problems(&problems);
     let mut failed = problems.iter().any(|p| p.skipped);
+    warn_suppressed_in_list(&config);
 
     failed |= editorial_notes(&config);
 
@@ -40,11 +95,36 @@ pub fn run(config_path: &Path, _args: Args) -> anyhow::Result<i32> {
             config.paths.dist.display()
         ),
     }
-    if failed {
+    if failed || !relays_ok {
         return Ok(1);
     }
     eprintln!("check: {} is fine", config.source_path.display());
     Ok(0)
+}
+
+/// Warns about addresses the subscriber store suppresses that are still in
+/// the CSV: a send skips them anyway, but the file should say so too.
+fn warn_suppressed_in_list(config: &newsletter::config::Config) {
+    if !config.ledger_path().exists() || !config.subscribers.file.exists() {
+        return;
+    }
+    let found = newsletter::ledger::Ledger::for_config(config)
+        .map_err(|e| e.to_string())
+        .and_then(|ledger| {
+            newsletter::audience::recipients::suppressed_in_list(&ledger, &config.subscribers.file)
+                .map_err(|e| e.to_string())
+        });
+    match found {
+        Ok(found) => {
+            for (line, address, status) in &found {
+                eprintln!(
+                    "warning: {}:{line}: {address} is {status} in the subscriber store and is never sent to; remove the row or mark it unsubscribed",
+                    config.subscribers.file.display()
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: cannot compare the list with the subscriber store: {e}"),
+    }
 }
 
 /// Says whether the last built issue and the coming one have an intro

@@ -10,11 +10,14 @@ use newsletter::config::Config;
 mod build;
 mod check;
 mod clean;
+mod fetch;
 mod ledger;
 mod preview;
 mod run;
 mod schedule;
 mod send;
+mod serve;
+mod subscribers;
 mod summarize;
 
 /// Turns scraped news articles into a twice-weekly HTML email newsletter and
@@ -48,6 +51,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Fetch(fetch::Args),
     Clean(clean::Args),
     Summarize(summarize::Args),
     Build(build::Args),
@@ -57,6 +61,9 @@ pub enum Command {
     Schedule(schedule::Args),
     Check(check::Args),
     Ledger(ledger::Args),
+    Serve(serve::Args),
+    #[command(subcommand)]
+    Subscribers(subscribers::Command),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -80,6 +87,7 @@ pub fn main() -> i32 {
         }
     }
     let result = match cli.command {
+        Command::Fetch(args) => fetch::run(&cli.config, args),
         Command::Clean(args) => clean::run(&cli.config, args),
         Command::Summarize(args) => summarize::run(&cli.config, args),
         Command::Build(args) => build::run(&cli.config, args),
@@ -89,6 +97,8 @@ pub fn main() -> i32 {
         Command::Schedule(args) => schedule::run(&cli.config, args),
         Command::Check(args) => check::run(&cli.config, args),
         Command::Ledger(args) => ledger::run(&cli.config, args),
+        Command::Serve(args) => serve::run(&cli.config, args),
+        Command::Subscribers(command) => subscribers::run(&cli.config, command),
     };
     match result {
         Ok(code) => code,
@@ -151,6 +161,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
                 .is_some_and(|e| e.is_bad_input())
             || cause
                 .downcast_ref::<newsletter::ledger::LedgerError>()
+                .is_some_and(|e| e.is_bad_input())
+            || cause
+                .downcast_ref::<newsletter::audience::serve::ServeError>()
                 .is_some_and(|e| e.is_bad_input())
         {
             return 2;

@@ -5,7 +5,8 @@ use chrono::{DateTime, FixedOffset};
 use newsletter::schedule::daemon::{self, Stopper};
 use newsletter::schedule::{self, RunOptions, RunOutcome};
 
-/// One scheduled cycle: summarize, build and send the current slot's issue.
+/// One scheduled cycle: fetch the [[sources]], then summarize, build and
+/// send the current slot's issue.
 ///
 /// This is what cron or a systemd timer calls. It does nothing if the
 /// current slot already ran, unless --now. A slot missed by more than
@@ -85,6 +86,7 @@ pub fn report_outcome(outcome: &RunOutcome) -> i32 {
                 report.skipped,
                 report.ambiguous
             );
+            eprintln!("run: skipped: {}", report.skipped_by);
             if report.failed > 0 {
                 1
             } else {

@@ -104,6 +104,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
             report.duplicates,
             report.ambiguous
         );
+        if !report.test_send {
+            println!("would skip: {}", report.skipped_by);
+        }
         return Ok(0);
     }
     for address in &report.ambiguous_recipients {
@@ -123,6 +126,9 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         report.skipped,
         report.ambiguous
     );
+    if !report.test_send {
+        println!("skipped: {}", report.skipped_by);
+    }
     Ok(if report.failed > 0 || report.paused.is_some() {
         1
     } else {

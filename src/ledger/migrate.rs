@@ -54,6 +54,7 @@ pub fn all() -> impl Iterator<Item = &'static Migration> {
         .chain(super::runs::MIGRATIONS)
         .chain(super::subscribers::MIGRATIONS)
         .chain(super::editorial::MIGRATIONS)
+        .chain(super::fetch::MIGRATIONS)
         .chain(super::claims::MIGRATIONS)
 }
 

@@ -59,9 +59,11 @@ mod claims;
 pub mod copy;
 mod deliveries;
 mod editorial;
+mod fetch;
 pub mod lock;
 mod migrate;
 mod pg;
+mod roster;
 mod runs;
 mod subscribers;
 #[cfg(test)]
@@ -71,7 +73,9 @@ use backend::{args, Backend, Conn};
 pub use claims::{Claim, DatabaseLock};
 pub use deliveries::{DeliveryCounts, Enqueued, PendingDelivery};
 pub use editorial::{EditorialKind, EditorialRecord};
+pub use fetch::{ItemState, Validators};
 pub use lock::{LockError, StateLock};
+pub use roster::ChangesSince;
 pub use runs::{slot_key, RunRecord, RunStatus, RunTrigger};
 pub use subscribers::{StatusChange, SubscriberEvent, SubscriberRecord};
 

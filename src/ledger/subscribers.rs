@@ -114,6 +114,8 @@ impl Ledger {
         let address = address.trim();
         let key = address.to_lowercase();
         let at = now();
+        // A write transaction from the start (IMMEDIATE on SQLite), so a
+        // concurrent writer makes this wait instead of failing on upgrade.
         self.conn.in_transaction(|tx| {
             let before: Option<String> = tx
                 .query_opt("SELECT status FROM subscribers WHERE email = ?1", args![&key])?

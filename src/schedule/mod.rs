@@ -382,8 +382,8 @@ where
     }
 }
 
-/// The real work of a cycle: summarize the inbox, build the issue for
-/// `date` and send it to the subscriber list.
+/// The real work of a cycle: fetch the sources, summarize the inbox, build
+/// the issue for `date` and send it to the subscriber list.
 pub fn pipeline(
     config: &Config,
     date: NaiveDate,
@@ -392,6 +392,18 @@ pub fn pipeline(
     use crate::{build, clean, ingest, send, summarize};
 
     let mut problems = Vec::new();
+    // Fetch first; a source that fails (or a fetch that cannot run) is a
+    // warning, never a reason to skip the issue.
+    if !config.sources.is_empty() {
+        match crate::fetch::fetch_sources(config, &Default::default(), &|_| {}) {
+            Ok(fetched) => problems.extend(fetched.problems()),
+            Err(err) => problems.push(Problem::warning(
+                config.source_path.clone(),
+                None,
+                format!("fetching the sources failed: {err}"),
+            )),
+        }
+    }
     let inbox = &config.content.inbox;
     let inputs = match ingest::discover(inbox) {
         Ok(inputs) => inputs,

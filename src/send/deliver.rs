@@ -317,8 +317,14 @@ fn stop_with(shared: &Shared, why: String) {
 /// Records a failed attempt; returns true to retry (after the backoff).
 async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: u32) -> bool {
     let issue = shared.issue;
+    if failure.kind == FailKind::Fatal {
+        // Wrong for every reader alike: stop at once; this reader stays queued.
+        stop_with(shared, format!("stopped: {}", failure.reply));
+        return false;
+    }
     shared.note_error(failure);
     match failure.kind {
+        FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
             let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);

@@ -6,11 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use hmac::{Hmac, Mac};
-use lettre::message::dkim::{
-    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
-    DkimSigningKey,
-};
+use lettre::message::dkim::{DkimCanonicalization, DkimCanonicalizationType, DkimConfig};
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -23,8 +19,6 @@ use crate::problem::Problem;
 use crate::render::personalize::Values;
 
 use super::SendError;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The secret used when the configured environment variable is unset. Only
 /// allowed for the file transport, dry runs and `--to` test sends (see
@@ -61,30 +55,30 @@ pub(super) fn unsubscribe_secret(
     }
 }
 
-/// Signs unsubscribe tokens: `hex(lower-cased address) "." hex(HMAC-SHA256)[..32]`.
-/// The token carries the address, so the unsubscribe page needs only the
-/// token and the secret to know who asked ([`verify_unsubscribe_token`]).
+/// Signs an unsubscribe token for `address`; the format and its purpose
+/// label live in [`crate::audience::tokens`], which `serve` verifies with.
 pub fn unsubscribe_token(secret: &[u8], address: &str) -> String {
-    let key = address.to_lowercase();
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(key.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    format!(
-        "{}.{}",
-        hex::encode(key.as_bytes()),
-        hex::encode(&tag[..16])
-    )
+    crate::audience::tokens::unsubscribe_token(secret, address)
 }
 
 /// The address a token was issued for, if the token is genuine.
 pub fn verify_unsubscribe_token(secret: &[u8], token: &str) -> Option<String> {
-    let (addr_hex, tag_hex) = token.split_once('.')?;
-    let address = String::from_utf8(hex::decode(addr_hex).ok()?).ok()?;
-    let tag = hex::decode(tag_hex).ok()?;
-    let mut mac = HmacSha256::new_from_slice(secret).ok()?;
-    mac.update(address.as_bytes());
-    mac.verify_truncated_left(&tag).ok()?;
-    Some(address)
+    crate::audience::tokens::verify_unsubscribe(secret, token).ok()
+}
+
+/// The `[delivery] from` mailbox (also the sender of confirmation mails).
+pub fn from_mailbox(config: &Config) -> Result<Mailbox, SendError> {
+    config
+        .delivery
+        .from
+        .parse()
+        .map_err(|e| SendError::BadConfig {
+            path: config.source_path.clone(),
+            message: format!(
+                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
+                config.delivery.from
+            ),
+        })
 }
 
 /// One composed message, ready for the wire or the outbox.
@@ -134,12 +128,7 @@ impl Composer {
             path: config.source_path.clone(),
             message,
         };
-        let from: Mailbox = config.delivery.from.parse().map_err(|e| {
-            bad(format!(
-                "[delivery] from = {:?} is not a mailbox ({e}); write it as `Name <address@domain>`",
-                config.delivery.from
-            ))
-        })?;
+        let from = from_mailbox(config)?;
         let reply_to = match &config.delivery.reply_to {
             Some(r) => Some(r.parse::<Mailbox>().map_err(|e| {
                 bad(format!(
@@ -198,23 +187,9 @@ impl Composer {
         let dkim = match &config.delivery.dkim {
             None => None,
             Some(d) => {
-                let pem = std::fs::read_to_string(&d.private_key_file).map_err(|e| {
-                    bad(format!(
-                        "{}: cannot read the DKIM key: {e}",
-                        d.private_key_file.display()
-                    ))
-                })?;
-                let algorithm = if pem.contains("BEGIN RSA PRIVATE KEY") {
-                    DkimSigningAlgorithm::Rsa
-                } else {
-                    DkimSigningAlgorithm::Ed25519
-                };
-                let key = DkimSigningKey::new(pem.trim(), algorithm).map_err(|e| {
-                    bad(format!(
-                        "{}: not a usable DKIM key ({e:?}); use an RSA key in PKCS#1 PEM (`openssl genrsa -traditional`) or a base64 Ed25519 seed",
-                        d.private_key_file.display()
-                    ))
-                })?;
+                let key = super::dkim::load_key(&d.private_key_file)
+                    .and_then(|k| k.signing_key())
+                    .map_err(bad)?;
                 let headers = [
                     "From",
                     "To",

@@ -19,10 +19,13 @@ use crate::ledger::{Claim, DeliveryCounts, Ledger};
 use crate::problem::Problem;
 
 mod deliver;
+pub mod dkim;
 pub mod message;
+pub mod probe;
 mod select;
 pub mod smtp;
 pub mod subscribers;
+pub mod tls;
 mod transport;
 
 use deliver::Outcome;
@@ -124,6 +127,8 @@ pub struct SendReport {
     pub already_sent: usize,
     pub unsubscribed: usize,
     pub invalid: usize,
+    /// Why readers were skipped: the store's suppressions, CSV marks, invalid rows.
+    pub skipped_by: crate::audience::SkipCounts,
     /// Rows merged into an earlier row with the same address (ignoring case).
     pub duplicates: usize,
     /// Dry run: how many messages a real run would send now.
@@ -220,7 +225,7 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     // Phase 1: stream the list into the ledger.
     let (run, counts) = select::enqueue_list(config, &ledger, issue, opts.dry_run, &mut report)?;
     report.already_sent = counts.sent;
-    report.skipped = report.unsubscribed + report.invalid + counts.sent + counts.failed;
+    report.skipped = report.skipped_by.total() + counts.sent + counts.failed;
     if opts.dry_run {
         report.would_send = counts.queued
             + if opts.resend_ambiguous {

@@ -67,6 +67,7 @@ pub(super) fn enqueue_list(
     // The run number is taken inside the write transaction, so concurrent
     // workers get distinct runs.
     let mut reader = SubscriberReader::open(&config.subscribers.file)?;
+    let mut audience = crate::audience::Recipients::new();
     ledger.begin()?;
     let run = match ledger.begin_delivery_run(issue) {
         Ok(run) => run,
@@ -83,8 +84,14 @@ pub(super) fn enqueue_list(
                     report.invalid += 1;
                     report.problems.push(problem);
                 }
-                Row::Unsubscribed { .. } => report.unsubscribed += 1,
+                Row::Unsubscribed { address, .. } => {
+                    report.unsubscribed += 1;
+                    audience.csv_marked(&address);
+                }
                 Row::Subscriber(s) => {
+                    if audience.withhold(ledger, &s.key)? {
+                        continue;
+                    }
                     let fields = serde_json::to_string(&s.fields).unwrap_or_else(|_| "{}".into());
                     match ledger.enqueue_delivery(
                         issue, run, &s.key, &s.address, &s.name, &fields, s.line,
@@ -114,12 +121,24 @@ pub(super) fn enqueue_list(
                 }
             }
         }
+        // Readers who subscribed through `serve` (or were added by hand) and
+        // are not in the CSV; one already listed above keeps its CSV row.
+        audience.for_each_store_reader(ledger, |r| {
+            ledger
+                .enqueue_delivery(issue, run, &r.email, &r.address, &r.name, "{}", 0)
+                .map(|_| ())
+        })?;
         Ok(())
     })();
     if let Err(e) = enqueue_result {
         let _ = ledger.rollback();
         return Err(e);
     }
+    report.skipped_by = crate::audience::SkipCounts {
+        csv_marked: report.unsubscribed,
+        invalid: report.invalid,
+        ..audience.skipped
+    };
     let counts = ledger.delivery_counts(issue, Some(run))?;
     Ok((run, counts))
 }

@@ -9,20 +9,21 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::Error as SmtpError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::config::{Config, Security, SmtpConfig};
+use crate::config::{is_loopback_host, Config, Security, SmtpConfig};
 
+use super::tls::{self, Trust};
 use super::SendError;
 
 /// One server to deliver through.
@@ -31,9 +32,20 @@ pub struct Relay {
     pub host: String,
     pub port: u16,
     pub security: Security,
-    pub credentials: Option<Credentials>,
+    pub auth: Option<Auth>,
+    /// What the certificate is checked against (`None` for `security = "none"`).
+    pub trust: Option<Trust>,
     pub timeout: Duration,
     pub pool: usize,
+}
+
+/// The login for a relay, and where it came from (for messages).
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub username: String,
+    pub credentials: Credentials,
+    pub username_env: String,
+    pub password_env: String,
 }
 
 impl Relay {
@@ -46,39 +58,60 @@ impl Relay {
         format!("{scheme}://{}:{}", self.host, self.port)
     }
 
-    fn from_config(smtp: &SmtpConfig, config: &Config) -> Result<Relay, SendError> {
-        let env = |name: &Option<String>, what: &str| -> Result<Option<String>, SendError> {
+    /// `section` names the relay's table in messages (`[delivery.smtp]`).
+    fn from_config(smtp: &SmtpConfig, config: &Config, section: &str) -> Result<Relay, SendError> {
+        let bad = |message: String| SendError::BadConfig {
+            path: config.source_path.clone(),
+            message,
+        };
+        let env = |name: &Option<String>,
+                   what: &str|
+         -> Result<Option<(String, String)>, SendError> {
             match name {
                 None => Ok(None),
-                Some(var) => std::env::var(var).map(Some).map_err(|_| SendError::BadConfig {
-                    path: config.source_path.clone(),
-                    message: format!(
-                        "[delivery.smtp] {what}_env names the environment variable {var}, which is not set; export it before sending"
-                    ),
+                Some(var) => std::env::var(var).map(|v| Some((var.clone(), v))).map_err(|_| {
+                    bad(format!(
+                        "{section} {what}_env names the environment variable {var}, which is not set; export it before sending"
+                    ))
                 }),
             }
         };
         let user = env(&smtp.username_env, "username")?;
         let pass = env(&smtp.password_env, "password")?;
-        let credentials = match (user, pass) {
-            (Some(u), Some(p)) => Some(Credentials::new(u, p)),
+        let auth = match (user, pass) {
+            (Some((username_env, u)), Some((password_env, p))) => Some(Auth {
+                username: u.clone(),
+                credentials: Credentials::new(u, p),
+                username_env,
+                password_env,
+            }),
             (None, None) => None,
             _ => {
-                return Err(SendError::BadConfig {
-                    path: config.source_path.clone(),
-                    message: "[delivery.smtp] set both username_env and password_env, or neither"
-                        .into(),
-                })
+                return Err(bad(format!(
+                    "{section} set both username_env and password_env, or neither"
+                )))
             }
         };
         Ok(Relay {
             host: smtp.host.clone(),
             port: smtp.port,
             security: smtp.security,
-            credentials,
+            auth,
+            trust: trust_for(&smtp.host, smtp.security, smtp.ca_file.as_deref()).map_err(bad)?,
             timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
             pool: smtp.pool.max(1),
         })
+    }
+}
+
+fn trust_for(
+    host: &str,
+    security: Security,
+    ca_file: Option<&std::path::Path>,
+) -> Result<Option<Trust>, String> {
+    match security {
+        Security::None => Ok(None),
+        Security::Starttls | Security::Tls => Trust::new(host, ca_file).map(Some),
     }
 }
 
@@ -129,11 +162,19 @@ pub fn parse_smtp_url(url: &str, base: &SmtpConfig) -> Result<Relay, String> {
     if host.is_empty() {
         return Err(format!("no host in {url:?}"));
     }
+    if security == Security::None && !base.allow_plaintext && !is_loopback_host(host) {
+        return Err(format!(
+            "{url:?} is plain-text SMTP to {host}, which is not a loopback address; \
+             use smtps:// or ?tls=starttls, or set allow_plaintext = true in [delivery.smtp] if the network is trusted"
+        ));
+    }
     Ok(Relay {
         host: host.to_string(),
         port,
         security,
-        credentials: None,
+        auth: None,
+        // A one-off relay trusts what the configured one does, ca_file included.
+        trust: trust_for(host, security, base.ca_file.as_deref())?,
         timeout: Duration::from_secs(base.timeout_secs.max(1)),
         pool: base.pool.max(1),
     })
@@ -149,7 +190,14 @@ pub fn relays(config: &Config, override_url: Option<&str>) -> Result<Vec<Relay>,
     }
     std::iter::once(&config.delivery.smtp)
         .chain(config.delivery.relays.iter())
-        .map(|s| Relay::from_config(s, config))
+        .enumerate()
+        .map(|(i, s)| {
+            let section = match i {
+                0 => "[delivery.smtp]".to_string(),
+                n => format!("[[delivery.relays]] #{n}"),
+            };
+            Relay::from_config(s, config, &section)
+        })
         .collect()
 }
 
@@ -163,6 +211,10 @@ pub enum FailKind {
     /// The connection failed after the whole message was sent but before the
     /// reply: the server may have accepted it. Not retried without being asked.
     Ambiguous,
+    /// The relay or its setup is wrong for every reader alike (login refused,
+    /// certificate refused, STARTTLS or AUTH missing): the run stops at once
+    /// and the readers stay queued; retrying could not help.
+    Fatal,
 }
 
 #[derive(Debug, Clone)]
@@ -175,6 +227,13 @@ impl Failure {
     fn transient(reply: impl Into<String>) -> Failure {
         Failure {
             kind: FailKind::Transient,
+            reply: reply.into(),
+        }
+    }
+
+    fn fatal(reply: impl Into<String>) -> Failure {
+        Failure {
+            kind: FailKind::Fatal,
             reply: reply.into(),
         }
     }
@@ -251,22 +310,55 @@ impl AsyncTokioStream for TlsStream {
     }
 }
 
-fn rustls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
+/// Waits for `fut` under the time limit, leaving its error unclassified.
+async fn within<T, F>(limit: Duration, what: &str, fut: F) -> Result<Result<T, SmtpError>, Failure>
+where
+    F: Future<Output = Result<T, SmtpError>>,
+{
+    tokio::time::timeout(limit, fut).await.map_err(|_| {
+        Failure::transient(format!(
+            "timed out after {}s waiting for {what}",
+            limit.as_secs()
+        ))
+    })
+}
+
+/// A refused certificate is the same for every reader: fatal, in words.
+fn tls_failure(relay: &Relay, err: &(dyn std::error::Error + 'static)) -> Failure {
+    match (tls::find_rustls_error(err), &relay.trust) {
+        (Some(e), Some(trust)) => {
+            let reply = tls::explain(e, &relay.describe(), &relay.host, trust);
+            let kind = if matches!(e, rustls::Error::InvalidCertificate(_)) {
+                FailKind::Fatal
+            } else {
+                FailKind::Transient
+            };
+            Failure { kind, reply }
+        }
+        _ => Failure::transient(format!("TLS with {} failed: {err}", relay.describe())),
+    }
+}
+
+/// What an open connection found, for `check --smtp`.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The EHLO reply after TLS (name and extensions).
+    pub server: String,
+    /// The AUTH mechanism that logged in, if credentials were configured.
+    pub mechanism: Option<Mechanism>,
 }
 
 /// Opens one connection to `relay`: our own TCP socket with TCP_NODELAY,
 /// TLS as configured (certificates checked), EHLO, AUTH if configured.
 pub async fn connect(relay: &Relay, hello: &ClientId) -> Result<AsyncSmtpConnection, Failure> {
+    open(relay, hello).await.map(|(conn, _)| conn)
+}
+
+/// [`connect`], also saying what was negotiated.
+pub async fn open(
+    relay: &Relay,
+    hello: &ClientId,
+) -> Result<(AsyncSmtpConnection, Session), Failure> {
     let limit = relay.timeout;
     let addr = (relay.host.as_str(), relay.port);
     let tcp = match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
@@ -287,27 +379,24 @@ pub async fn connect(relay: &Relay, hello: &ClientId) -> Result<AsyncSmtpConnect
     };
     tcp.set_nodelay(true)
         .map_err(|e| Failure::transient(format!("cannot set TCP_NODELAY: {e}")))?;
-    let stream: Box<dyn AsyncTokioStream> = if relay.security == Security::Tls {
-        let config = rustls_config().map_err(Failure::transient)?;
-        let name =
-            rustls::pki_types::ServerName::try_from(relay.host.clone()).map_err(|e| Failure {
-                kind: FailKind::Permanent,
-                reply: format!("{:?} is not a valid TLS server name: {e}", relay.host),
-            })?;
-        let connector = tokio_rustls::TlsConnector::from(config);
-        let tls = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(e)) => {
-                return Err(Failure::transient(format!(
-                    "TLS with {} failed: {e}",
-                    relay.describe()
-                )))
-            }
-            Err(_) => return Err(Failure::transient("TLS handshake timed out")),
-        };
-        Box::new(TlsStream(tls))
-    } else {
-        Box::new(tcp)
+    let stream: Box<dyn AsyncTokioStream> = match (&relay.trust, relay.security) {
+        (Some(trust), Security::Tls) => {
+            let name =
+                rustls::pki_types::ServerName::try_from(relay.host.clone()).map_err(|e| {
+                    Failure::fatal(format!(
+                        "{:?} is not a valid TLS server name: {e}",
+                        relay.host
+                    ))
+                })?;
+            let connector = tokio_rustls::TlsConnector::from(trust.client_config());
+            let tls = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return Err(tls_failure(relay, &e)),
+                Err(_) => return Err(Failure::transient("TLS handshake timed out")),
+            };
+            Box::new(TlsStream(tls))
+        }
+        _ => Box::new(tcp),
     };
     let mut conn = timed(
         limit,
@@ -317,20 +406,82 @@ pub async fn connect(relay: &Relay, hello: &ClientId) -> Result<AsyncSmtpConnect
     )
     .await?;
     if relay.security == Security::Starttls {
-        let params = TlsParameters::new(relay.host.clone())
-            .map_err(|e| Failure::transient(format!("TLS setup: {e}")))?;
-        timed(limit, "STARTTLS", false, conn.starttls(params, hello)).await?;
+        // No downgrade: a relay (or something in between) that drops
+        // STARTTLS from its EHLO reply gets nothing in plain text.
+        if !conn.server_info().supports_feature(Extension::StartTls) {
+            conn.abort().await;
+            return Err(Failure::fatal(format!(
+                "{} did not offer STARTTLS, which security = \"starttls\" requires; nothing was sent in plain text. \
+                 Check the port (submission with STARTTLS is usually 587), or whether something between here and the relay strips STARTTLS",
+                relay.describe()
+            )));
+        }
+        let params = match &relay.trust {
+            Some(trust) => trust.starttls_parameters(),
+            None => return Err(Failure::fatal("STARTTLS without TLS settings")),
+        };
+        match within(limit, "STARTTLS", conn.starttls(params, hello)).await? {
+            Ok(()) => {}
+            Err(e) if tls::find_rustls_error(&e).is_some() => return Err(tls_failure(relay, &e)),
+            Err(e) => return Err(classify(&e, false)),
+        }
     }
-    if let Some(credentials) = &relay.credentials {
-        timed(
-            limit,
-            "AUTH",
-            false,
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials),
-        )
-        .await?;
+    let mut mechanism = None;
+    if let Some(auth) = &relay.auth {
+        mechanism = Some(login(&mut conn, relay, auth).await?);
     }
-    Ok(conn)
+    let session = Session {
+        server: conn.server_info().to_string(),
+        mechanism,
+    };
+    Ok((conn, session))
+}
+
+/// AUTH PLAIN, else LOGIN (whichever the relay offers, PLAIN first). A
+/// refused login is fatal for the run: every reader would be refused alike.
+async fn login(
+    conn: &mut AsyncSmtpConnection,
+    relay: &Relay,
+    auth: &Auth,
+) -> Result<Mechanism, Failure> {
+    let info = conn.server_info();
+    let Some(mechanism) = info.get_auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
+        let offered = if info.supports_auth_mechanism(Mechanism::Xoauth2) {
+            "only XOAUTH2"
+        } else {
+            "no AUTH at all"
+        };
+        conn.abort().await;
+        return Err(Failure::fatal(format!(
+            "{} offers {offered}, but credentials are configured ({}/{}); not sending unauthenticated. \
+             Check the port (authenticated submission is usually 587 with STARTTLS or 465 with TLS) and the relay's SASL setup",
+            relay.describe(),
+            auth.username_env,
+            auth.password_env
+        )));
+    };
+    match within(
+        relay.timeout,
+        "the reply to AUTH",
+        conn.auth(&[mechanism], &auth.credentials),
+    )
+    .await?
+    {
+        Ok(_) => Ok(mechanism),
+        Err(e) if e.is_permanent() => {
+            conn.abort().await;
+            Err(Failure::fatal(format!(
+                "{} refused the login of {:?} with AUTH {mechanism}: {e}. \
+                 Check the username and password in the environment variables {} and {} (named by username_env and password_env); \
+                 the send stopped here and the remaining readers stay queued",
+                relay.describe(),
+                auth.username,
+                auth.username_env,
+                auth.password_env
+            )))
+        }
+        Err(e) => Err(classify(&e, false)),
+    }
 }
 
 /// Sends one message on an open connection. `before_data` runs after the

@@ -119,6 +119,7 @@ impl Smtp {
             match smtp::connect(relay, &self.hello).await {
                 Ok(c) => return Ok(c),
                 Err(f) if f.kind == FailKind::Permanent && self.relays.len() == 1 => return Err(f),
+                Err(f) if f.kind == FailKind::Fatal => return Err(f),
                 Err(f) => last = Some(f),
             }
         }

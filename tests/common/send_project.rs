@@ -93,6 +93,50 @@ impl Project {
             .expect("run newsletter")
     }
 
+    /// A project that sends through `[delivery.smtp]` at 127.0.0.1:`port`
+    /// with `security`, logging in with what [`Project::run_with_login`]
+    /// passes; `smtp_extra` adds keys (`ca_file = …`) to that section.
+    pub fn for_relay(list: &str, port: u16, security: &str, smtp_extra: &str) -> Project {
+        let project = Project::new(list, "max_send_errors = 50\nretries = 3");
+        let path = project.config_path();
+        let mut text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("transport = \"file\"", "transport = \"smtp\"");
+        text.push_str(&format!(
+            "\n[delivery.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\npool = 2\n\
+             username_env = \"NL_RELAY_USER\"\npassword_env = \"NL_RELAY_PASS\"\n{smtp_extra}\n"
+        ));
+        std::fs::write(&path, text).unwrap();
+        project
+    }
+
+    /// [`Project::run`] with the relay login in the environment.
+    pub fn run_with_login(&self, user: &str, password: &str, args: &[&str]) -> Output {
+        self.run_with_login_env(user, password, args, &[])
+    }
+
+    /// [`Project::run_with_login`] with more environment variables.
+    pub fn run_with_login_env(
+        &self,
+        user: &str,
+        password: &str,
+        args: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_newsletter"));
+        command
+            .arg("--config")
+            .arg(self.config_path())
+            .args(args)
+            .env("NL_TEST_UNSUB_SECRET", SECRET)
+            .env("NL_RELAY_USER", user)
+            .env("NL_RELAY_PASS", password);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().expect("run newsletter")
+    }
+
     pub fn ledger(&self) -> newsletter::ledger::Ledger {
         newsletter::ledger::Ledger::open(&self.root().join("state/newsletter.sqlite")).unwrap()
     }

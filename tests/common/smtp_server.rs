@@ -10,16 +10,65 @@
 //! // ... send to server.url() (smtp://127.0.0.1:PORT) ...
 //! assert_eq!(server.messages().len(), 3);
 //! ```
+//!
+//! [`SmtpServer::start_with`] adds TLS (STARTTLS or implicit, with a
+//! certificate from [`super::test_ca`]) and AUTH PLAIN/LOGIN, for the relay
+//! tests.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use mailin::{Action, Handler, Response, SessionBuilder};
+use mailin::{Action, AuthMechanism, Handler, Response, SessionBuilder};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// How the server does TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain text only; STARTTLS is not offered.
+    None,
+    /// Offers STARTTLS and upgrades when asked.
+    StartTls,
+    /// TLS from the first byte (port 465 style).
+    Implicit,
+}
+
+/// What a server started with [`SmtpServer::start_with`] does.
+pub struct ServerOptions {
+    pub tls: TlsMode,
+    /// The certificate chain (leaf first) and its key, for TLS.
+    pub cert: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    /// The one login accepted, with these mechanisms offered; mail is
+    /// refused until a client has logged in.
+    pub login: Option<(String, String)>,
+    pub mechanisms: Vec<AuthMechanism>,
+    /// Offer AUTH before TLS too (a badly set up relay), to prove the
+    /// client still never sends credentials in plain text.
+    pub plaintext_auth: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            tls: TlsMode::None,
+            cert: None,
+            login: None,
+            mechanisms: vec![AuthMechanism::Plain, AuthMechanism::Login],
+            plaintext_auth: false,
+        }
+    }
+}
+
+struct Setup {
+    builder: SessionBuilder,
+    tls: TlsMode,
+    tls_config: Option<Arc<rustls::ServerConfig>>,
+    login: Option<(String, String)>,
+}
 
 /// One message the server accepted (answered 250 to its final dot).
 #[derive(Debug, Clone)]
@@ -68,6 +117,17 @@ struct State {
     /// Messages whose data ended while a DataEnd fault was applied (what the
     /// server had in hand but did not acknowledge).
     unacknowledged: Vec<Received>,
+    /// Every AUTH attempt: (mechanism, user, whether TLS was up, accepted).
+    auth_attempts: Vec<AuthAttempt>,
+}
+
+/// One AUTH exchange the server saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthAttempt {
+    pub mechanism: &'static str,
+    pub user: String,
+    pub over_tls: bool,
+    pub accepted: bool,
 }
 
 /// A running server; stops accepting when dropped.
@@ -78,8 +138,43 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server on 127.0.0.1 with an ephemeral port.
+    /// Starts a plain-text server on 127.0.0.1 with an ephemeral port.
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(ServerOptions::default())
+    }
+
+    /// Starts a server with TLS and/or AUTH as `options` say.
+    pub fn start_with(options: ServerOptions) -> SmtpServer {
+        let mut builder = SessionBuilder::new("test.smtp.local");
+        if options.tls == TlsMode::StartTls {
+            builder.enable_start_tls();
+        }
+        if options.login.is_some() {
+            for m in &options.mechanisms {
+                builder.enable_auth(m.clone());
+            }
+            if options.plaintext_auth {
+                builder.insecure_enable_plaintext_auth();
+            }
+        }
+        let tls_config = options.cert.map(|(chain, key)| {
+            Arc::new(
+                rustls::ServerConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .expect("test certificate"),
+            )
+        });
+        let setup = Arc::new(Setup {
+            builder,
+            tls: options.tls,
+            tls_config,
+            login: options.login,
+        });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(Mutex::new(State::default()));
@@ -94,7 +189,8 @@ impl SmtpServer {
                     }
                     let Ok(stream) = stream else { continue };
                     let state = Arc::clone(&state);
-                    thread::spawn(move || serve(stream, state));
+                    let setup = Arc::clone(&setup);
+                    thread::spawn(move || serve(stream, state, &setup));
                 }
             });
         }
@@ -132,6 +228,16 @@ impl SmtpServer {
         self.state.lock().unwrap().unacknowledged.clone()
     }
 
+    /// `smtps://127.0.0.1:PORT`, for a server started with implicit TLS.
+    pub fn tls_url(&self) -> String {
+        format!("smtps://{}", self.addr)
+    }
+
+    /// Every AUTH exchange so far.
+    pub fn auth_attempts(&self) -> Vec<AuthAttempt> {
+        self.state.lock().unwrap().auth_attempts.clone()
+    }
+
     /// How many connections were accepted.
     pub fn connections(&self) -> usize {
         self.state.lock().unwrap().connections
@@ -165,6 +271,7 @@ impl Drop for SmtpServer {
 
 struct Conn {
     state: Arc<Mutex<State>>,
+    login: Option<(String, String)>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -197,7 +304,35 @@ fn strip_path(path: &str) -> String {
         .to_string()
 }
 
+impl Conn {
+    fn check_login(&mut self, mechanism: &'static str, user: &str, password: &str) -> Response {
+        let accepted = self
+            .login
+            .as_ref()
+            .is_some_and(|(u, p)| u == user && p == password);
+        self.state.lock().unwrap().auth_attempts.push(AuthAttempt {
+            mechanism,
+            user: user.to_string(),
+            over_tls: TLS_UP.with(|t| t.get()),
+            accepted,
+        });
+        if accepted {
+            mailin::response::AUTH_OK
+        } else {
+            mailin::response::INVALID_CREDENTIALS
+        }
+    }
+}
+
 impl Handler for Conn {
+    fn auth_plain(&mut self, _authz: &str, user: &str, password: &str) -> Response {
+        self.check_login("PLAIN", user, password)
+    }
+
+    fn auth_login(&mut self, user: &str, password: &str) -> Response {
+        self.check_login("LOGIN", user, password)
+    }
+
     fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
         if let Some(r) = self.fault(Stage::Mail) {
             return r;
@@ -259,56 +394,140 @@ impl Handler for Conn {
     }
 }
 
-fn serve(stream: TcpStream, state: Arc<Mutex<State>>) {
-    let peer = stream
+/// The connection, before or after TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+    Gone,
+}
+
+impl Stream {
+    fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(s) => Some(&s.sock),
+            Stream::Gone => None,
+        }
+    }
+
+    /// Wraps the socket in TLS (the handshake runs on first use).
+    fn upgrade(&mut self, config: &Arc<rustls::ServerConfig>) -> bool {
+        match std::mem::replace(self, Stream::Gone) {
+            Stream::Plain(tcp) => match rustls::ServerConnection::new(Arc::clone(config)) {
+                Ok(conn) => {
+                    *self = Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)));
+                    TLS_UP.with(|t| t.set(true));
+                    true
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
+            Stream::Gone => Ok(0),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
+            Stream::Gone => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
+            Stream::Gone => Ok(()),
+        }
+    }
+}
+
+fn serve(tcp: TcpStream, state: Arc<Mutex<State>>, setup: &Setup) {
+    let peer = tcp
         .peer_addr()
         .map(|a| a.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let _ = stream.set_nodelay(true);
+    let _ = tcp.set_nodelay(true);
     state.lock().unwrap().connections += 1;
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
+    TLS_UP.with(|t| t.set(false));
     let handler = Conn {
         state,
+        login: setup.login.clone(),
         from: String::new(),
         to: Vec::new(),
         data: Vec::new(),
     };
-    let mut session = SessionBuilder::new("test.smtp.local").build(peer, handler);
-    if session.greeting().write_to(&mut writer).is_err() {
+    let mut session = setup.builder.build(peer, handler);
+    let mut stream = BufReader::new(Stream::Plain(tcp));
+    if setup.tls == TlsMode::Implicit {
+        let Some(config) = &setup.tls_config else {
+            return;
+        };
+        if !stream.get_mut().upgrade(config) {
+            return;
+        }
+        session.tls_active();
+    }
+    if session.greeting().write_to(stream.get_mut()).is_err() || stream.get_mut().flush().is_err() {
         return;
     }
     let mut line = Vec::with_capacity(1024);
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
+        match stream.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         let response = session.process(&line);
         if DROP_NOW.with(|f| f.replace(false)) {
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+            if let Some(tcp) = stream.get_ref().tcp() {
+                let _ = tcp.shutdown(std::net::Shutdown::Both);
+            }
             return;
         }
+        let writer = stream.get_mut();
         match response.action {
             Action::NoReply => {}
             Action::Close => {
-                let _ = response.write_to(&mut writer);
+                let _ = response.write_to(writer);
                 let _ = writer.flush();
                 return;
             }
-            Action::Reply | Action::UpgradeTls => {
-                if response.write_to(&mut writer).is_err() {
+            Action::Reply => {
+                if response.write_to(writer).is_err() || writer.flush().is_err() {
                     return;
                 }
+            }
+            Action::UpgradeTls => {
+                if response.write_to(writer).is_err() || writer.flush().is_err() {
+                    return;
+                }
+                let Some(config) = &setup.tls_config else {
+                    return;
+                };
+                if !writer.upgrade(config) {
+                    return;
+                }
+                session.tls_active();
             }
         }
     }
 }
 
 thread_local! {
+    /// Whether this connection's thread has TLS up (for [`AuthAttempt::over_tls`]).
+    static TLS_UP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Set by a handler callback on this connection's thread: close without replying.
     static DROP_NOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
