@@ -199,6 +199,12 @@ pub struct DeliveryConfig {
     /// Extra relays tried in order when the main one fails.
     pub relays: Vec<SmtpConfig>,
     pub dkim: Option<DkimConfig>,
+    /// Envelope sender (MAIL FROM) per reader, e.g. `bounces+{token}@example.com`:
+    /// `{token}` names the reader (signed), so a bounce says who it is about.
+    /// Unset: the From address is the envelope sender.
+    pub return_path: Option<String>,
+    /// Soft bounces in this many consecutive issues suppress a reader (as bounced).
+    pub soft_bounce_limit: u32,
 }
 
 impl Default for DeliveryConfig {
@@ -218,6 +224,8 @@ impl Default for DeliveryConfig {
             smtp: SmtpConfig::default(),
             relays: Vec::new(),
             dkim: None,
+            return_path: None,
+            soft_bounce_limit: 3,
         }
     }
 }
@@ -515,6 +523,18 @@ impl Config {
         if self.ledger.lease_secs == 0 || self.ledger.claim_batch == 0 {
             return Err(invalid(
                 "[ledger] lease_secs and claim_batch must be at least 1".to_string(),
+            ));
+        }
+        if let Some(pattern) = &self.delivery.return_path {
+            if !pattern.contains("{token}") || !pattern.contains('@') {
+                return Err(invalid(format!(
+                    "[delivery] return_path = {pattern:?} needs {{token}} before the @, e.g. \"bounces+{{token}}@example.com\""
+                )));
+            }
+        }
+        if self.delivery.soft_bounce_limit == 0 {
+            return Err(invalid(
+                "[delivery] soft_bounce_limit must be at least 1".to_string(),
             ));
         }
         crate::fetch::sources::validate(&self.sources, &self.fetch).map_err(invalid)?;

@@ -62,6 +62,14 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ),
     ("author_box", "About the Author", "The author of the report, a former regulator, said prices would stay high."),
     ("tag_list", "Filed under: Oil, OPEC, Markets", "Filed complaints rose by a fifth after the tariff change, the ombudsman said."),
+    ("audio_line", "Listen to this story (6 min)", "Listen to the minister and you would think the grid was already built, the union said."),
+    ("copy_save", "Copy URL", "Traders copy the URL of the auction notice into their models, the exchange said."),
+    (
+        "comment_prompt",
+        "Read 31 comments",
+        "The agency published readers' comments to the regulator on its website on Friday.",
+    ),
+    ("rights_line", "Copyright © 2026 Southlight Media Ltd", "Copyright rules for grid data were tightened by the regulator in March."),
     ("kicker_list", "‘PRICE SHOCK’", "OPEC+ agreed to extend cuts until June, delegates said."),
 ];
 

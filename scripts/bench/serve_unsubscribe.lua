@@ -10,10 +10,10 @@ function setup(thread)
   counter = counter + 1
 end
 
--- Each thread starts in its own sixteenth of the tokens, so threads do
--- not repeat each other's readers (up to 16 threads).
+-- Each of the THREADS threads walks its own share of the tokens, so no
+-- reader is asked for twice while the shares last.
 function init(args)
-  n = offset * math.floor(#paths / 16)
+  n = offset * math.floor(#paths / tonumber(os.getenv("THREADS") or "1"))
 end
 
 function request()

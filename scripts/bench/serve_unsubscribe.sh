@@ -49,9 +49,9 @@ URL=${URL%/}
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); wrk -t2 -c$CONNS -d${SECS}s; $READERS readers"
 
 echo "--- baseline: GET /assets/serve.css (same server, no store)"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$URL/assets/serve.css" | grep -E "Requests/sec|Latency|99%|Non-2xx"
+wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$URL/assets/serve.css" | grep -E "requests in|Requests/sec|Latency|99%|Non-2xx"
 echo "--- one-click POST /unsubscribe/{token} (a store write each)"
-TOKENS="$WORK/tokens.txt" wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/scripts/bench/serve_unsubscribe.lua" "$URL" \
-    | grep -E "Requests/sec|Latency|99%|non-2xx"
+THREADS=2 TOKENS="$WORK/tokens.txt" wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$ROOT/scripts/bench/serve_unsubscribe.lua" "$URL" \
+    | grep -E "requests in|Requests/sec|Latency|99%|non-2xx"
 "$BIN" --config "$WORK/config.toml" subscribers stats | head -6
 if grep -qi "locked" "$WORK/serve.log"; then echo "serve.log mentions a lock:"; grep -i locked "$WORK/serve.log" | head; fi

@@ -2,15 +2,21 @@
 """Writes a throwaway newsletter project for the delivery benchmarks and e2e tests.
 
 usage: smtp_project.py DIR SUBSCRIBERS [--pool N] [--dkim KEYFILE]
+                        [--stories N] [--image-bytes B]
 
 DIR gets config.toml (SMTP transport, plaintext: loopback test servers only),
 subscribers.csv with SUBSCRIBERS readers (name and a `company` column), and
-dist/issues/001/issue.json: an issue of roughly the sample issue's size
-(~30 KB of inlined-CSS HTML, ~6 KB of text) with per-reader slots, in the
-SlotTemplate JSON form that `newsletter build` writes.
+dist/issues/001/issue.json: an issue of 14 stories by default (~30 KB of
+inlined-CSS HTML, ~6 KB of text) with per-reader slots, in the SlotTemplate
+JSON form that `newsletter build` writes.
+
+--stories sets the number of stories; --image-bytes B adds an inline chart
+(cid:chart, B bytes of incompressible data standing in for a PNG), as the
+Data Drill chart is sent, so the size sweep can reach 10-200 KB messages.
 """
 import json
 import os
+import random
 import sys
 
 MARK_OPEN, MARK_CLOSE = "\ufff9", "\ufffb"
@@ -57,6 +63,8 @@ def main():
     root, n = sys.argv[1], int(sys.argv[2])
     pool = 4
     dkim = None
+    stories = 14
+    image_bytes = 0
     args = sys.argv[3:]
     while args:
         flag = args.pop(0)
@@ -64,6 +72,10 @@ def main():
             pool = int(args.pop(0))
         elif flag == "--dkim":
             dkim = args.pop(0)
+        elif flag == "--stories":
+            stories = int(args.pop(0))
+        elif flag == "--image-bytes":
+            image_bytes = int(args.pop(0))
     os.makedirs(os.path.join(root, "dist/issues/001"), exist_ok=True)
     html = (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Energy Source</title></head>"
@@ -71,7 +83,12 @@ def main():
         "<tr><td style=\"padding:24px;font-family:Georgia,serif\"><h1 style=\"margin:0;font-size:32px\">Energy Source</h1>"
         "<p style=\"margin:4px 0 0;color:#66605c\">Tuesday 24 November 2026</p></td></tr>"
         f"<tr><td style=\"padding:16px 24px\"><p>Good morning {marker('name')},</p></td></tr>"
-        + "".join(STORY.replace("{i}", str(i)) for i in range(1, 15))
+        + "".join(STORY.replace("{i}", str(i)) for i in range(1, stories + 1))
+        + (
+            "<tr><td style=\"padding:16px 24px\"><img src=\"cid:chart\" width=\"592\" alt=\"Data Drill chart\"></td></tr>"
+            if image_bytes
+            else ""
+        )
         + f"<tr><td style=\"padding:24px;font-size:13px;color:#66605c\">You receive this at {marker('email')} ({marker('company')}). "
         f"<a href=\"{marker('unsubscribe_url')}\">Unsubscribe</a></td></tr></table></body></html>"
     )
@@ -83,7 +100,7 @@ def main():
             "Norwegian flows eased concern about winter supply.\n\n"
             "- Storage sites were 87.2% full, against a five-year average of 84%.\n"
             "- Asian spot LNG prices rose to $13.10/mmBtu.\n\n"
-            for i in range(1, 15)
+            for i in range(1, stories + 1)
         )
         + f"Unsubscribe: {marker('unsubscribe_url')}\n"
     )
@@ -96,6 +113,13 @@ def main():
         "html_template": parts(html),
         "text_template": parts(text),
     }
+    if image_bytes:
+        rng = random.Random(image_bytes)
+        with open(os.path.join(root, "dist/issues/001/chart.png"), "wb") as f:
+            f.write(bytes(rng.getrandbits(8) for _ in range(image_bytes)))
+        manifest["inline_images"] = [
+            {"cid": "chart", "file": "chart.png", "content_type": "image/png"}
+        ]
     with open(os.path.join(root, "dist/issues/001/issue.json"), "w") as f:
         json.dump(manifest, f)
     with open(os.path.join(root, "subscribers.csv"), "w") as f:

@@ -78,3 +78,5 @@ impl FromStr for SubscriberStatus {
             })
     }
 }
+
+pub mod bounce;

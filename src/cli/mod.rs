@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use newsletter::config::Config;
 
+mod bounces;
 mod build;
 mod check;
 mod clean;
@@ -64,6 +65,7 @@ pub enum Command {
     Serve(serve::Args),
     #[command(subcommand)]
     Subscribers(subscribers::Command),
+    Bounces(bounces::Args),
 }
 
 /// Bad input from the user (exit code 2), as opposed to a runtime failure (1).
@@ -99,6 +101,7 @@ pub fn main() -> i32 {
         Command::Ledger(args) => ledger::run(&cli.config, args),
         Command::Serve(args) => serve::run(&cli.config, args),
         Command::Subscribers(command) => subscribers::run(&cli.config, command),
+        Command::Bounces(args) => bounces::run(&cli.config, args),
     };
     match result {
         Ok(code) => code,

@@ -83,6 +83,16 @@ impl Ledger {
         self.conn.batch(self.conn.begin_sql())
     }
 
+    /// Starts a transaction over rows this process holds (a run's delivery
+    /// marks): on PostgreSQL without the writer lock `begin` takes, so that
+    /// workers' transactions run side by side.
+    pub fn begin_rows(&self) -> Result<(), LedgerError> {
+        match self.conn.backend() {
+            super::backend::Backend::Sqlite => self.conn.batch("BEGIN IMMEDIATE"),
+            super::backend::Backend::Postgres => self.conn.batch("BEGIN"),
+        }
+    }
+
     pub fn commit(&self) -> Result<(), LedgerError> {
         self.conn.batch("COMMIT")
     }

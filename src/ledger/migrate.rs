@@ -55,6 +55,7 @@ pub fn all() -> impl Iterator<Item = &'static Migration> {
         .chain(super::subscribers::MIGRATIONS)
         .chain(super::editorial::MIGRATIONS)
         .chain(super::fetch::MIGRATIONS)
+        .chain(super::bounces::MIGRATIONS)
         .chain(super::claims::MIGRATIONS)
 }
 

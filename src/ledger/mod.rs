@@ -55,6 +55,7 @@ use chrono::NaiveDate;
 use thiserror::Error;
 
 pub mod backend;
+mod bounces;
 mod claims;
 pub mod copy;
 mod deliveries;

@@ -166,6 +166,35 @@ impl SlotTemplate {
             .sum()
     }
 
+    /// The template cut after every line break of its literal text, so each
+    /// piece starts a line: the send stage encodes the pieces that hold no
+    /// per-recipient value once per issue instead of once per reader.
+    pub fn lines(&self) -> Vec<SlotTemplate> {
+        let mut out = Vec::new();
+        let mut current = Vec::new();
+        for part in &self.parts {
+            let Part::Text(text) = part else {
+                current.push(part.clone());
+                continue;
+            };
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('\n') {
+                current.push(Part::Text(rest[..=i].to_string()));
+                out.push(SlotTemplate {
+                    parts: std::mem::take(&mut current),
+                });
+                rest = &rest[i + 1..];
+            }
+            if !rest.is_empty() {
+                current.push(Part::Text(rest.to_string()));
+            }
+        }
+        if !current.is_empty() {
+            out.push(SlotTemplate { parts: current });
+        }
+        out
+    }
+
     /// The slots this template uses.
     pub fn slots(&self) -> impl Iterator<Item = &Slot> {
         self.parts.iter().filter_map(|p| match p {
@@ -219,6 +248,38 @@ mod tests {
         assert_eq!(template.fill(&values, true), "Hello Ada,");
         assert_eq!(marker_slot(&marker("name")), Some("name"));
         assert_eq!(marker_slot("name"), None);
+    }
+
+    #[test]
+    fn lines_cut_after_each_line_break_and_fill_to_the_same_text() {
+        let rendered = format!(
+            "Hi {}\nplain line\n\nUnsubscribe: {}\nend",
+            marker("name"),
+            marker("unsubscribe_url")
+        );
+        let template = SlotTemplate::parse(&rendered);
+        let lines = template.lines();
+        let fields = BTreeMap::new();
+        let values = Values {
+            email: "a@example.com",
+            name: "Ada",
+            unsubscribe_url: "https://x.example/u",
+            fields: &fields,
+        };
+        let pieces: Vec<String> = lines.iter().map(|l| l.fill(&values, false)).collect();
+        assert_eq!(
+            pieces,
+            [
+                "Hi Ada\n",
+                "plain line\n",
+                "\n",
+                "Unsubscribe: https://x.example/u\n",
+                "end"
+            ]
+        );
+        assert_eq!(pieces.concat(), template.fill(&values, false));
+        let with_slots: Vec<usize> = lines.iter().map(|l| l.slots().count()).collect();
+        assert_eq!(with_slots, [1, 0, 0, 1, 0]);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::problem::Problem;
 
 use super::message::Composer;
+use super::record::{Recorder, Sending};
 use super::select::{Job, JobSource};
 use super::smtp::{FailKind, Failure};
 use super::transport::{Outbox, Smtp, Transport};
@@ -154,8 +155,10 @@ struct Shared {
     issue: u32,
     composer: Composer,
     smtp: Smtp,
-    ledger: Option<Arc<Mutex<Ledger>>>,
+    ledger: Recorder,
     retries: u32,
+    /// `[delivery] soft_bounce_limit`, for refusals recorded against readers.
+    soft_bounce_limit: u32,
     retry_base: Duration,
     max_errors: u32,
     consecutive_errors: AtomicU32,
@@ -172,16 +175,6 @@ struct Shared {
 }
 
 impl Shared {
-    fn ledger_do(
-        &self,
-        f: impl FnOnce(&Ledger) -> Result<(), crate::ledger::LedgerError>,
-    ) -> Result<(), String> {
-        match &self.ledger {
-            None => Ok(()),
-            Some(l) => f(&lock(l)).map_err(|e| e.to_string()),
-        }
-    }
-
     /// Waits for this message's turn under the rate limit.
     async fn pace(&self) {
         if let Some(next) = &self.next_slot {
@@ -235,7 +228,9 @@ async fn worker(
         {
             Ok(c) => c,
             Err(e) => {
-                let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &e));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.mark_failed(issue, &job.recipient, &e));
                 shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
                 shared.bar.inc(1);
                 continue;
@@ -260,15 +255,15 @@ async fn worker(
             let mut lease_lost = false;
             let result = shared
                 .smtp
-                .deliver(c, &composed, || match &shared.ledger {
-                    None => Ok(()),
-                    Some(l) => match lock(l).mark_sending(issue, &job.recipient) {
-                        Err(LedgerError::LeaseLost { .. }) => {
+                .deliver(c, &composed, || {
+                    match shared.ledger.sending(&job.recipient) {
+                        Err(Sending::LeaseLost) => {
                             lease_lost = true;
                             Err("the reader passed to another worker".into())
                         }
-                        other => other.map_err(|e| e.to_string()),
-                    },
+                        Err(Sending::Failed(e)) => Err(e),
+                        Ok(()) => Ok(()),
+                    }
                 })
                 .await;
             if lease_lost {
@@ -279,15 +274,10 @@ async fn worker(
             match result {
                 Ok(reply) => {
                     shared.consecutive_errors.store(0, Ordering::SeqCst);
-                    if let Err(e) = shared.ledger_do(|l| {
-                        l.mark_sent(issue, &job.recipient, &reply, &composed.message_id)
-                    }) {
-                        // Delivered but not recorded: stop rather than risk a resend.
-                        stop_with(
-                            &shared,
-                            format!("stopped: cannot record a delivery in the ledger: {e}"),
-                        );
-                    }
+                    // Committed with the next `sending` (see record.rs).
+                    shared
+                        .ledger
+                        .sent(&job.recipient, &reply, &composed.message_id);
                     shared.sent.fetch_add(1, Ordering::SeqCst);
                     shared.bar.inc(1);
                     break;
@@ -326,7 +316,10 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
     match failure.kind {
         FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
-            let _ = shared.ledger_do(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
+            let _ = shared
+                .ledger
+                .write(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
+            record_refusal(shared, job, failure);
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
             push_problem(shared, job, failure, "refused");
             shared.bar.inc(1);
@@ -334,18 +327,24 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
         }
         FailKind::Ambiguous => {
             // Stays `sending`: reported, resent only with --resend-ambiguous.
-            let _ = shared.ledger_do(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+            let _ = shared
+                .ledger
+                .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
             shared.bar.inc(1);
             false
         }
         FailKind::Transient => {
             if attempt < shared.retries.max(1) && !shared.stop.load(Ordering::SeqCst) {
-                let _ = shared.ledger_do(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
                 tokio::time::sleep(shared.backoff(attempt)).await;
                 true
             } else {
-                let _ =
-                    shared.ledger_do(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
+                let _ = shared
+                    .ledger
+                    .write(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
+                record_refusal(shared, job, failure);
                 shared.failed_transient.fetch_add(1, Ordering::SeqCst);
                 push_problem(
                     shared,
@@ -358,6 +357,20 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
             }
         }
     }
+}
+
+/// A refusal by the reader's server counts against the reader as a bounce
+/// would (see `audience::bounce`): user unknown suppresses, the rest is soft.
+fn record_refusal(shared: &Shared, job: &Job, failure: &Failure) {
+    shared.ledger.with_ledger(|ledger| {
+        crate::audience::bounce::apply::record_smtp_refusal(
+            ledger,
+            &job.address,
+            shared.issue,
+            &failure.reply,
+            shared.soft_bounce_limit,
+        )
+    });
 }
 
 fn push_problem(shared: &Shared, job: &Job, failure: &Failure, what: &str) {
@@ -387,10 +400,11 @@ fn deliver_over_smtp(
     let rate = config.delivery.rate;
     let shared = Arc::new(Shared {
         issue: composer.issue(),
+        ledger: Recorder::new(composer.issue(), ledger),
         composer,
         smtp,
-        ledger,
         retries: config.delivery.retries.max(1),
+        soft_bounce_limit: config.delivery.soft_bounce_limit,
         retry_base: Duration::from_millis(config.delivery.retry_delay_ms),
         max_errors: config.delivery.max_send_errors,
         consecutive_errors: AtomicU32::new(0),
@@ -469,6 +483,12 @@ fn deliver_over_smtp(
     };
     if let Err(e) = result {
         outcome.paused.get_or_insert(format!("stopped: {e}"));
+    }
+    if let Err(e) = shared.ledger.flush() {
+        // Delivered but not recorded: those rows stay `sending` (ambiguous), never resent.
+        outcome.paused.get_or_insert(format!(
+            "stopped: cannot record deliveries in the ledger: {e}"
+        ));
     }
     outcome
 }

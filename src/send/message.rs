@@ -3,21 +3,27 @@
 //! recipient), as multipart/alternative, with the list headers mail providers
 //! look for (List-Id, List-Unsubscribe, RFC 8058 one-click) and, when
 //! configured, a DKIM signature that covers them.
+//!
+//! What every reader shares is encoded once, in [`Composer::new`]: the inline
+//! images (base64) and the lines of the text and HTML without a per-reader
+//! value (quoted-printable, see [`super::qp`]). Per reader only the headers
+//! and the lines holding its values are built.
 
 use std::collections::BTreeMap;
 
 use lettre::message::dkim::{DkimCanonicalization, DkimCanonicalizationType, DkimConfig};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
 
 use crate::build::IssueManifest;
 use crate::config::Config;
 use crate::problem::Problem;
-use crate::render::personalize::Values;
+use crate::render::personalize::{SlotTemplate, Values};
 
+use super::qp::EncodedPart;
 use super::SendError;
 
 /// The secret used when the configured environment variable is unset. Only
@@ -99,8 +105,53 @@ pub struct Composer {
     unsubscribe_mailto: String,
     secret: Vec<u8>,
     dkim: Option<DkimConfig>,
-    /// Images the HTML refers to by `cid:`, read once and attached to every copy.
-    inline_images: Vec<(String, Vec<u8>, ContentType)>,
+    text: PartEncoder,
+    html: PartEncoder,
+    /// Images the HTML refers to by `cid:`, read and encoded once, attached to every copy.
+    inline_images: Vec<SinglePart>,
+    /// `[delivery] return_path`: a per-reader envelope sender (VERP).
+    return_path: Option<crate::audience::bounce::verp::ReturnPath>,
+}
+
+/// How a text or HTML part is encoded per reader.
+enum PartEncoder {
+    /// Quoted-printable with the shared lines encoded once (the usual case).
+    QuotedPrintable(EncodedPart),
+    /// Mostly non-Latin text, where lettre picks base64: encoded whole per reader.
+    Whole { template: SlotTemplate, html: bool },
+}
+
+impl PartEncoder {
+    /// Picks the encoding lettre would pick for the issue's text.
+    fn new(template: &SlotTemplate, html: bool) -> PartEncoder {
+        let no_values = BTreeMap::new();
+        let sample = template.fill(
+            &Values {
+                email: "",
+                name: "",
+                unsubscribe_url: "",
+                fields: &no_values,
+            },
+            html,
+        );
+        match Body::new(sample).encoding() {
+            ContentTransferEncoding::Base64 => PartEncoder::Whole {
+                template: template.clone(),
+                html,
+            },
+            _ => PartEncoder::QuotedPrintable(EncodedPart::new(template, html)),
+        }
+    }
+
+    fn body(&self, values: &Values<'_>) -> Body {
+        match self {
+            PartEncoder::QuotedPrintable(part) => Body::dangerous_pre_encoded(
+                part.encode(values),
+                ContentTransferEncoding::QuotedPrintable,
+            ),
+            PartEncoder::Whole { template, html } => Body::new(template.fill(values, *html)),
+        }
+    }
 }
 
 /// Percent-encodes a value for a URL query or mailto.
@@ -153,7 +204,7 @@ impl Composer {
                     image.content_type
                 ))
             })?;
-            inline_images.push((image.cid.clone(), bytes, content_type));
+            inline_images.push(Attachment::new_inline(image.cid.clone()).body(bytes, content_type));
         }
         let domain = from.email.domain().to_string();
         let slug: String = config
@@ -221,7 +272,6 @@ impl Composer {
             }
         };
         Ok(Composer {
-            manifest,
             from,
             reply_to,
             list_id,
@@ -230,7 +280,15 @@ impl Composer {
             unsubscribe_mailto: config.delivery.unsubscribe_mailto.clone(),
             secret,
             dkim,
+            text: PartEncoder::new(&manifest.text_template, false),
+            html: PartEncoder::new(&manifest.html_template, true),
             inline_images,
+            return_path: config
+                .delivery
+                .return_path
+                .as_deref()
+                .and_then(crate::audience::bounce::verp::ReturnPath::parse),
+            manifest,
         })
     }
 
@@ -260,15 +318,13 @@ impl Composer {
 
     /// multipart/alternative of the text and the HTML; when the HTML embeds
     /// images, the HTML and its images sit together in a multipart/related.
-    fn body(&self, text: String, html: String) -> MultiPart {
+    fn body(&self, text: Body, html: Body) -> MultiPart {
         if self.inline_images.is_empty() {
             return MultiPart::alternative_plain_html(text, html);
         }
         let mut related = MultiPart::related().singlepart(SinglePart::html(html));
-        for (cid, bytes, content_type) in &self.inline_images {
-            related = related.singlepart(
-                Attachment::new_inline(cid.clone()).body(bytes.clone(), content_type.clone()),
-            );
+        for image in &self.inline_images {
+            related = related.singlepart(image.clone());
         }
         MultiPart::alternative()
             .singlepart(SinglePart::plain(text))
@@ -290,14 +346,8 @@ impl Composer {
             unsubscribe_url: &unsubscribe,
             fields,
         };
-        let mut html = String::new();
-        self.manifest
-            .html_template
-            .fill_into(&values, true, &mut html);
-        let mut text = String::new();
-        self.manifest
-            .text_template
-            .fill_into(&values, false, &mut text);
+        let html = self.html.body(&values);
+        let text = self.text.body(&values);
 
         let message_id = self.message_id(&address.to_lowercase());
         let to_name = (!name.is_empty()).then(|| name.replace(['\r', '\n'], " "));
@@ -336,9 +386,19 @@ impl Composer {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
+        let mut envelope = message.envelope().clone();
+        if let Some(sender) = self
+            .return_path
+            .as_ref()
+            .and_then(|rp| rp.for_reader(&self.secret, address))
+            .and_then(|a| a.parse().ok())
+        {
+            envelope = lettre::address::Envelope::new(Some(sender), envelope.to().to_vec())
+                .map_err(|e| format!("cannot build the envelope: {e}"))?;
+        }
         Ok(Composed {
             message_id,
-            envelope: message.envelope().clone(),
+            envelope,
             bytes: message.formatted(),
         })
     }

@@ -22,11 +22,14 @@ mod deliver;
 pub mod dkim;
 pub mod message;
 pub mod probe;
+mod qp;
+mod record;
 mod select;
 pub mod smtp;
 pub mod subscribers;
 pub mod tls;
 mod transport;
+mod wire;
 
 use deliver::Outcome;
 use message::Composer;

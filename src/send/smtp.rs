@@ -224,6 +224,13 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Names the command a reply answered, so the bounce rules can tell a
+    /// refused recipient from a refused message.
+    fn answering(mut self, command: &str) -> Failure {
+        self.reply = format!("{command}: {}", self.reply);
+        self
+    }
+
     fn transient(reply: impl Into<String>) -> Failure {
         Failure {
             kind: FailKind::Transient,
@@ -528,7 +535,8 @@ pub async fn deliver(
             false,
             conn.command(Rcpt::new(to.clone(), vec![])),
         )
-        .await?;
+        .await
+        .map_err(|f| f.answering("RCPT TO"))?;
     }
     before_data().map_err(|e| Failure {
         kind: FailKind::Transient,
@@ -536,7 +544,11 @@ pub async fn deliver(
     })?;
     timed(limit, "the reply to DATA", false, conn.command(Data)).await?;
     // From here the server may have the whole message: a lost reply is ambiguous.
-    let reply = timed(limit, "the reply to the message", true, conn.message(bytes)).await?;
+    let reply = match super::wire::DataPayload::new(bytes) {
+        Some(data) => timed(limit, "the reply to the message", true, conn.command(data)).await,
+        None => timed(limit, "the reply to the message", true, conn.message(bytes)).await,
+    }
+    .map_err(|f| f.answering("end of DATA"))?;
     Ok(format!(
         "{} {}",
         reply.code(),

@@ -157,6 +157,14 @@ fn find_figures(sentence: &str) -> Vec<Found> {
     out
 }
 
+/// Words that say nothing about what a figure measures ("at less than …
+/// per cent").
+const FILLER: &[&str] = &[
+    "a", "about", "almost", "an", "and", "around", "at", "by", "cent", "down", "from", "in",
+    "less", "more", "nearly", "of", "on", "or", "over", "per", "percent", "roughly", "some",
+    "than", "the", "to", "under", "up", "with",
+];
+
 /// The clause around a figure, as its label: bounded by the sentence's
 /// commas, semicolons and dashes, at most 25 words.
 fn label_for(sentence: &str, f: &Found) -> String {
@@ -174,7 +182,21 @@ fn label_for(sentence: &str, f: &Found) -> String {
         .min()
         .map_or(sentence.len(), |i| f.end + i);
     let mut clause = sentence[from..to].trim();
-    if clause.split_whitespace().count() < 4 {
+    // The clause must say what the figure measures: "at less than 0.05 per
+    // cent" says nothing the value does not, so the whole sentence is used.
+    let telling = |text: &str| {
+        text.split_whitespace()
+            .filter(|w| {
+                let w = w
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase();
+                !w.is_empty() && !FILLER.contains(&w.as_str())
+            })
+            .count()
+    };
+    let outside =
+        telling(&sentence[from.min(f.start)..f.start]) + telling(&sentence[f.end..to.max(f.end)]);
+    if clause.split_whitespace().count() < 4 || outside < 2 {
         clause = sentence.trim();
     }
     let words: Vec<&str> = clause.split_whitespace().collect();
@@ -567,21 +589,27 @@ fn speaker_before(before: &str) -> Option<String> {
 /// The quote in the best-scored part of the article, preferring one whose
 /// speaker is named. `quotes` holds each paragraph's quotations (from
 /// [`quote_spans`]); `sentence_spans` are (paragraph, byte start, byte end),
-/// and `chosen` indexes the sentences already in the summary.
+/// and `chosen` indexes the sentences already in the summary, whose
+/// quotations are never the quote as well.
 pub fn strongest_quote(
     quotes: &[Option<Vec<QuoteSpan>>],
     sentence_spans: &[(usize, usize, usize)],
     scores: &[f64],
     chosen: &[usize],
 ) -> Option<Quote> {
-    // The best quotation, and the best one that no chosen sentence carries:
-    // that one is preferred, so the reader does not meet the same words as a
-    // key point and again as the quote. With no such quotation, the best
-    // one stays, so a summary keeps its quote.
-    let mut best: Option<(f64, &Quote)> = None;
+    // The best quotation that no chosen sentence carries, so the reader does
+    // not meet the same words as a key point and again as the quote. With
+    // no such quotation the summary has no quote: an editor reading the
+    // samples found the repeat worse than the gap.
     let mut best_unrepeated: Option<(f64, &Quote)> = None;
     for (p, spans) in quotes.iter().enumerate() {
-        for q in spans.iter().flatten().filter(|q| worth_quoting(q)) {
+        // A quotation that leans on the words before it ("That reason
+        // exists: …") does not stand alone as the quote.
+        for q in spans
+            .iter()
+            .flatten()
+            .filter(|q| worth_quoting(q) && !super::shape::quote_leans(&q.quote.text))
+        {
             let score = sentence_spans
                 .iter()
                 .zip(scores)
@@ -589,9 +617,6 @@ pub fn strongest_quote(
                 .map(|(_, &sc)| sc)
                 .fold(0.0, f64::max);
             let score = score + if q.quote.speaker.is_some() { 1.0 } else { 0.0 };
-            if best.is_none_or(|(b, _)| score > b) {
-                best = Some((score, &q.quote));
-            }
             let repeated = chosen.iter().any(|&i| {
                 let (sp, s, e) = sentence_spans[i];
                 sp == p && s < q.close && e > q.open
@@ -601,7 +626,7 @@ pub fn strongest_quote(
             }
         }
     }
-    best_unrepeated.or(best).map(|(_, q)| q.clone())
+    best_unrepeated.map(|(_, q)| q.clone())
 }
 
 #[cfg(test)]
@@ -642,6 +667,16 @@ mod tests {
         assert_eq!(
             values("LNG rose to $15.80 per million British thermal units, or 13.5mn tonnes."),
             ["$15.80", "13.5mn tonnes"]
+        );
+    }
+
+    #[test]
+    fn a_clause_that_only_repeats_the_figure_gives_way_to_the_sentence() {
+        let s = "Norway already reports some of the lowest intensities in the world, at less than 0.05 per cent.";
+        let figs = key_figures(&[s], &[1.0], 1);
+        assert_eq!(
+            figs[0].label,
+            "Norway already reports some of the lowest intensities in the world, at less than 0.05 per cent"
         );
     }
 

@@ -14,6 +14,7 @@ use crate::clean::CleanArticle;
 mod figures;
 mod file;
 pub mod score;
+pub mod shape;
 pub mod split;
 mod stem;
 
@@ -77,12 +78,18 @@ pub struct Summary {
     pub sentences: Vec<String>,
 }
 
-/// Summarizes one article: picks `opts.sentences` sentences (fewer only when
-/// the article has fewer), the key figures and the strongest quote.
-///
-/// An article with no body paragraphs is summarized from its headline, which
-/// is where a one-line scraped file ends up.
-pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
+/// An article's sentences, each a slice of its paragraph.
+pub struct Split<'a> {
+    pub paragraphs: Vec<&'a str>,
+    pub texts: Vec<&'a str>,
+    /// (paragraph, start, end) of each sentence, in bytes.
+    pub spans: Vec<(usize, usize, usize)>,
+}
+
+/// Splits the article's paragraphs into sentences. An article with no body
+/// paragraphs is split from its headline, which is where a one-line scraped
+/// file ends up.
+pub fn split_article(article: &CleanArticle) -> Split<'_> {
     let mut paragraphs: Vec<&str> = article
         .paragraphs
         .iter()
@@ -102,9 +109,55 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
             texts.push(sentence);
         }
     }
+    Split {
+        paragraphs,
+        texts,
+        spans,
+    }
+}
+
+/// Summarizes one article: picks `opts.sentences` sentences (fewer only when
+/// the article has fewer), the key figures and the strongest quote.
+///
+/// An article with no body paragraphs is summarized from its headline, which
+/// is where a one-line scraped file ends up.
+pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
+    let Split {
+        paragraphs,
+        texts,
+        spans,
+    } = split_article(article);
     let weights = score::Weights::default();
     let scored = score::score(&texts, &weights);
-    let picked = score::select(&scored, opts.sentences, &weights);
+    let split = Split {
+        paragraphs,
+        texts,
+        spans,
+    };
+    let leans: Vec<bool> = split
+        .texts
+        .iter()
+        .map(|s| shape::leans_on_previous(s))
+        .collect();
+    // An article with no body is summarized from its headline, which is
+    // not prose; nor is a story with no prose sentence at all (a list).
+    // Either is summarized from what it has rather than left blank.
+    let from_headline = article.paragraphs.iter().all(|p| p.trim().is_empty());
+    let mut picked = if from_headline {
+        Vec::new()
+    } else {
+        score::select_where(&scored, opts.sentences, &weights, &leans, |i| {
+            shape::eligible(&split, i)
+        })
+    };
+    if picked.is_empty() {
+        picked = score::select(&scored, opts.sentences, &weights);
+    }
+    let Split {
+        paragraphs,
+        texts,
+        spans,
+    } = split;
     let sentences: Vec<String> = picked.iter().map(|&i| texts[i].to_string()).collect();
     let key_figures = figures::key_figures(&texts, &scored.scores, opts.key_figures);
     // Quotations are found once per paragraph and serve both the strongest

@@ -13,11 +13,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::stem;
+use super::{shape, stem};
+use crate::clean::rules;
 
-/// The knobs of the scorer. The defaults were tuned on the CNN/DailyMail
-/// dev stories (see BENCHMARKS.md); nothing here is specific to one file.
-#[derive(Debug, Clone)]
+/// The knobs of the scorer. The shipped values live in `weights.toml`
+/// beside this file, fitted on the CNN/DailyMail dev stories by
+/// `scripts/fit_summary_weights.py` (see BENCHMARKS.md); nothing in them is
+/// specific to one file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Weights {
     /// Weight of being echoed by later sentences.
     pub forward: f64,
@@ -27,21 +31,47 @@ pub struct Weights {
     pub position: f64,
     /// How fast the position prior decays: prior = 1 / (1 + i / scale).
     pub position_scale: f64,
+    /// Added per word up to `words_cap` words, as a share of `words_cap`
+    /// (negative: shorter sentences preferred, as reference summaries are).
+    pub length: f64,
+    /// Where the length term stops growing.
+    pub words_cap: usize,
+    /// Added to a sentence that opens with a quotation mark.
+    pub opens_quote: f64,
+    /// Added to a sentence that reports speech ("said", "says", "told").
+    pub attributed: f64,
     /// Penalty per unit of similarity to an already chosen sentence.
     pub redundancy: f64,
     /// Sentences with fewer words than this are scored down (captions, bylines).
     pub min_words: usize,
 }
 
+/// The fitted weights, as data.
+const WEIGHTS_TOML: &str = include_str!("weights.toml");
+
 impl Default for Weights {
+    /// The weights in `weights.toml` (a unit test checks that they parse).
     fn default() -> Self {
+        static PARSED: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| toml::from_str(WEIGHTS_TOML).unwrap_or_else(|_| Weights::fallback()))
+            .clone()
+    }
+}
+
+impl Weights {
+    /// The hand-set weights of the first rounds, used only should the
+    /// shipped file fail to parse (a test keeps that from happening).
+    fn fallback() -> Self {
         Self {
             forward: 1.0,
-            // PacSum's negative weight for backward edges lowered ROUGE here
-            // (-0.2: R1 -0.7); the field stays so the trade-off is explicit.
             backward: 0.0,
             position: 0.5,
             position_scale: 3.0,
+            length: 0.0,
+            words_cap: 30,
+            opens_quote: 0.0,
+            attributed: 0.0,
             redundancy: 0.5,
             min_words: 6,
         }
@@ -83,6 +113,10 @@ impl Vector {
 pub struct Scored {
     pub scores: Vec<f64>,
     pub vectors: Vec<Vector>,
+    /// Raw directed centrality: how much later sentences echo each one.
+    pub forward: Vec<f64>,
+    /// How much earlier sentences echo each one.
+    pub backward: Vec<f64>,
 }
 
 /// Common English words that carry no topic.
@@ -425,57 +459,105 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
         }
     }
     let mut before = vec![0.0f64; vocab];
-    let mut central = Vec::with_capacity(n);
+    let mut forward = Vec::with_capacity(n);
+    let mut backward = Vec::with_capacity(n);
     for v in &vectors {
         let back = v.dot_dense(&before);
         let self_sim = v.dot(v);
-        let fwd = v.dot_dense(&total) - back - self_sim;
-        central.push(weights.forward * fwd + weights.backward * back);
+        forward.push(v.dot_dense(&total) - back - self_sim);
+        backward.push(back);
         for &(t, w) in &v.0 {
             before[t as usize] += f64::from(w);
         }
     }
+    let scores = combine(sentences, &forward, &backward, weights);
+    Scored {
+        scores,
+        vectors,
+        forward,
+        backward,
+    }
+}
+
+/// The score of each sentence from its centrality and position, the part
+/// `scripts/fit_summary_weights.py` re-implements to fit the weights.
+pub fn combine(
+    sentences: &[&str],
+    forward: &[f64],
+    backward: &[f64],
+    weights: &Weights,
+) -> Vec<f64> {
+    let central: Vec<f64> = forward
+        .iter()
+        .zip(backward)
+        .map(|(f, b)| weights.forward * f + weights.backward * b)
+        .collect();
     let (lo, hi) = central
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &c| {
             (lo.min(c), hi.max(c))
         });
     let span = hi - lo;
-    let scores = central
+    central
         .iter()
         .enumerate()
         .map(|(i, &c)| {
             let c = if span > 0.0 { (c - lo) / span } else { 0.0 };
             let prior = 1.0 / (1.0 + i as f64 / weights.position_scale.max(1e-9));
             let mut s = weights.position * prior + (1.0 - weights.position) * c;
-            // Only "fewer than min_words" matters, so counting stops there.
-            let words = sentences[i]
-                .split_whitespace()
-                .take(weights.min_words)
-                .count();
+            let cap = weights.words_cap.max(weights.min_words).max(1);
+            // Only counts up to the largest limit matter, so counting stops there.
+            let words = rules::word_count_capped(sentences[i], cap).min(cap);
+            s += weights.length * words.min(weights.words_cap) as f64
+                / weights.words_cap.max(1) as f64;
+            if shape::opens_quote(sentences[i]) {
+                s += weights.opens_quote;
+            }
+            if weights.attributed != 0.0 && shape::is_attributed(sentences[i]) {
+                s += weights.attributed;
+            }
             if words < weights.min_words {
                 s *= words as f64 / weights.min_words as f64;
             }
             s
         })
-        .collect();
-    Scored { scores, vectors }
+        .collect()
 }
 
 /// Picks up to `k` sentences greedily: best score, minus a penalty for
 /// repeating what is already chosen. Returns indices in article order.
+/// Every sentence may be chosen; see [`select_where`] for the rules a
+/// summary applies.
 pub fn select(scored: &Scored, k: usize, weights: &Weights) -> Vec<usize> {
+    select_where(
+        scored,
+        k,
+        weights,
+        &vec![false; scored.scores.len()],
+        |_| true,
+    )
+}
+
+/// [`select`], choosing only sentences `fit` accepts, and a sentence that
+/// `leans` on the one before it only once that one is chosen. `fit` is
+/// asked only of the sentence about to be chosen, at most once each, so a
+/// costly check runs a handful of times per article.
+pub fn select_where(
+    scored: &Scored,
+    k: usize,
+    weights: &Weights,
+    leans: &[bool],
+    mut fit: impl FnMut(usize) -> bool,
+) -> Vec<usize> {
     let n = scored.scores.len();
-    if k >= n {
-        return (0..n).collect(); // everything is chosen; nothing to rank
-    }
     let mut chosen: Vec<usize> = Vec::new();
+    // Taken: chosen, or found unfit.
     let mut taken = vec![false; n];
     let mut max_sim = vec![0.0f64; n];
     while chosen.len() < k {
         let mut best: Option<(usize, f64)> = None;
         for (i, (&score, &sim)) in scored.scores.iter().zip(&max_sim).enumerate() {
-            if taken[i] {
+            if taken[i] || (leans.get(i) == Some(&true) && (i == 0 || !chosen.contains(&(i - 1)))) {
                 continue;
             }
             let value = score - weights.redundancy * sim;
@@ -485,8 +567,11 @@ pub fn select(scored: &Scored, k: usize, weights: &Weights) -> Vec<usize> {
             }
         }
         let Some((pick, _)) = best else { break };
-        chosen.push(pick);
         taken[pick] = true;
+        if !fit(pick) {
+            continue;
+        }
+        chosen.push(pick);
         for (i, m) in max_sim.iter_mut().enumerate() {
             let sim = scored.vectors[i].dot(&scored.vectors[pick]);
             if sim > *m {
@@ -531,6 +616,12 @@ mod tests {
         };
         let scored = score(&sentences, &weights);
         assert_eq!(select(&scored, 2, &weights), vec![0, 2]);
+    }
+
+    #[test]
+    fn the_shipped_weights_parse() {
+        let w: Weights = toml::from_str(WEIGHTS_TOML).expect("src/summarize/weights.toml");
+        assert!(w.words_cap > 0 && w.min_words > 0 && (0.0..=1.0).contains(&w.position));
     }
 
     #[test]

@@ -314,7 +314,11 @@ fn ends_sentence(text: &str, p: usize, after: usize) -> bool {
     }
     // Dotted acronyms: "U.S.", "a.m.", "e.g." end a sentence only before a
     // word that usually starts one.
-    if bare.contains('.') && bare.chars().filter(|c| c.is_alphabetic()).count() <= 4 {
+    // A number with a unit ("$8.9bn.") is not an acronym.
+    if bare.contains('.')
+        && !bare.bytes().any(|b| b.is_ascii_digit())
+        && bare.chars().filter(|c| c.is_alphabetic()).count() <= 4
+    {
         return SENTENCE_STARTERS.contains(&word_at(text, next));
     }
     true
@@ -357,7 +361,12 @@ fn glued_caption(text: &str, space: usize) -> Option<usize> {
     let word = word_at(text, at);
     if GLUED_STARTERS.contains(&word) {
         let prev_word = previous_word(text, space);
-        if prev_word.len() >= 2 && !is_intro(prev_word) {
+        // "Police" and "Officials" follow a place or force name inside a
+        // sentence ("Metropolitan Police"); they start a glued one only
+        // after a lower-case word.
+        let after_name = matches!(word, "Police" | "Officials")
+            && prev_word.chars().next().is_some_and(char::is_uppercase);
+        if prev_word.len() >= 2 && !is_intro(prev_word) && !after_name {
             return Some(at);
         }
     }
@@ -370,6 +379,19 @@ const QUOTE_INTRO: &[&str] = &[
     "says",
     "say",
     "told",
+    "tells",
+    "tell",
+    "telling",
+    "asks",
+    "explains",
+    "explained",
+    "warns",
+    "warned",
+    "adds",
+    "notes",
+    "noted",
+    "per",
+    "against",
     "added",
     "asked",
     "called",
@@ -521,6 +543,32 @@ mod tests {
                 "We are ready,” she said.",
                 "“Are you?” he asked.",
                 "Then silence."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_decimal_with_a_unit_ends_a_sentence() {
+        assert_eq!(
+            s("The deal values it at $8.9bn. Halvard shareholders will own 79%."),
+            vec![
+                "The deal values it at $8.9bn.",
+                "Halvard shareholders will own 79%."
+            ]
+        );
+        assert_eq!(
+            s("He moved to the U.S. Army base in 2010."),
+            vec!["He moved to the U.S. Army base in 2010."]
+        );
+    }
+
+    #[test]
+    fn a_verb_of_saying_keeps_the_outlet_after_it() {
+        assert_eq!(
+            s("\"Stadia has been built from the ground up to be a cloud platform,\" Jack Buser, director for games at Google, tells The Hollywood Reporter. \"You will see things that are not possible elsewhere.\""),
+            vec![
+                "\"Stadia has been built from the ground up to be a cloud platform,\" Jack Buser, director for games at Google, tells The Hollywood Reporter.",
+                "\"You will see things that are not possible elsewhere.\""
             ]
         );
     }

@@ -2,9 +2,12 @@
 //! article (ad markers, promos, share prompts, credits, link lists).
 //!
 //! They are data, not code, so that a reader can see every rule in one table
-//! and add one without touching the cleaner: append a [`Rule`] to [`RULES`]
-//! and an example of what it removes to the table in `tests/clean_rules.rs`
-//! (a test fails for a rule without an example).
+//! (`table.rs`) and add one without touching the cleaner: append a [`Rule`]
+//! to [`RULES`] and an example of what it removes to the table in
+//! `tests/clean_rules.rs` (a test fails for a rule without an example).
+//! Furniture that one pattern does not describe well (share rows, numbered
+//! headline lists, where a headline list ends) has structural tests in
+//! `furniture.rs`.
 //!
 //! Patterns are `regex` syntax and are matched against one paragraph whose
 //! whitespace has been collapsed to single spaces. Paragraph rules only fire
@@ -67,223 +70,12 @@ const fn rule(
 
 use Kind::{Inline, Lead, ListHeading, Paragraph};
 
-/// Month names and their abbreviations as wire copy and bylines write them.
-macro_rules! months {
-    () => {
-        "Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
-    };
-}
-pub(crate) use months;
+mod furniture;
+mod table;
 
-/// A wire dateline opening a story: "LONDON, Nov. 19 (Meridian Wire) - ".
-/// The city is in capitals; the date (month and day, perhaps a year) is
-/// optional; the agency in parentheses is captured.
-pub const DATELINE: &str = concat!(
-    r"^(?P<city>[A-Z][A-Z.'’-]+(?:[ /][A-Z][A-Z.'’-]+){0,3})(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?",
-    r"(?:,? (?P<month>",
-    months!(),
-    r")\.? (?P<day>\d{1,2})(?:,? (?P<year>\d{4}))?)? \((?P<agency>[A-Z][^()]{1,40})\)\s*(?:-|–|—|--)\s*",
-);
-
-/// Every junk rule, applied in this order.
-pub static RULES: &[Rule] = &[
-    rule(
-        "wire_dateline",
-        Lead,
-        0,
-        DATELINE,
-        "a wire dateline before the first sentence (\"LONDON, Nov. 19 (Meridian Wire) - \"); the agency becomes the source",
-    ),
-    rule(
-        "ad_marker",
-        Inline,
-        0,
-        r"\[ad_?\d+\]",
-        "ad slot markers a scraper leaves behind: [ad_1], [ad_2]",
-    ),
-    rule(
-        "advertisement",
-        Paragraph,
-        6,
-        r"(?i)^(?:advertisement|advertising|advert|ad|ads by [a-z]+|sponsored(?: content)?|story continues below(?: advertisement)?|continue reading (?:the main story|below)|scroll to continue(?: with content)?)\W*$",
-        "an ad label on its own line",
-    ),
-    rule(
-        "source_link",
-        Paragraph,
-        4,
-        r"(?i)^(?:source link|source: link|original source)\W*$",
-        "the \"Source link\" a re-publisher appends",
-    ),
-    rule(
-        "newsletter_promo",
-        Paragraph,
-        90,
-        r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib[a-z]*|register)\b|\b(?:sign(?:ing)? up|subscrib[a-z]*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib[a-z]*|become a member|donat[a-z]*|support)\b",
-        "a newsletter or subscription promo (\"... directly to your inbox ... Sign up here.\")",
-    ),
-    rule(
-        "newsletter_heading",
-        Paragraph,
-        8,
-        r"(?i)^(?:(?:our|the|free|daily|weekly|get (?:the|our))\s+)*newsletters?\b[^.!?]*$",
-        "a newsletter box heading (\"Newsletter twice a week\")",
-    ),
-    rule(
-        "subscription_wall",
-        Paragraph,
-        40,
-        r"(?i)^(?:subscribe|already a subscriber|become a (?:member|subscriber)|log ?in to (?:continue|read)|to continue reading|this (?:article|content) is (?:for|available to) (?:subscribers|members))\b",
-        "a paywall or subscription prompt",
-    ),
-    rule(
-        "click_here",
-        Paragraph,
-        30,
-        r"(?i)\bclick here\b",
-        "a \"Click here ...\" call to action",
-    ),
-    rule(
-        "share_prompt",
-        Paragraph,
-        14,
-        r"(?i)^(?:(?:share|tweet|pin|e-?mail|print|copy(?: the)? link|save|comments?)(?:\s+(?:this|article|story|page|on|via|with|to|facebook|twitter|x|linkedin|whatsapp|e-?mail|reddit|pinterest|telegram|messenger|link|or|and|the|[,|/•·]))*\s*[:.!]?|follow (?:us )?on\b.*|share (?:this|the) (?:article|story)\b.*|sharing is caring\W*)$",
-        "share and follow prompts (\"Share this article\", \"Follow us on Twitter\")",
-    ),
-    rule(
-        "cookie_notice",
-        Paragraph,
-        80,
-        r"(?i)\b(?:we|this (?:web)?site|our (?:web)?site)\s+uses?\s+cookies\b|\bby (?:continuing|using)\b.{0,60}\bcookies\b|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences|notice)\b",
-        "a cookie consent notice",
-    ),
-    rule(
-        "related_list",
-        ListHeading,
-        8,
-        r"(?i)^(?:related(?: (?:articles|stories|content|coverage|news|links|reading|topics))?|read more|more on this(?: story| topic)?|trending(?: now| stories)?|most (?:read|popular|viewed|shared)|more from [a-z ]+|see also|recommended(?: (?:for you|stories|reading))?|you (?:may|might) also like|what to read next|top stories|latest news|more stories)\s*:?$",
-        "a \"Related:\" / \"Read more\" / \"Trending now\" heading and the link list under it",
-    ),
-    rule(
-        "read_more_line",
-        Paragraph,
-        30,
-        r"(?i)^(?:related|read more|read also|also read|read next|see also|more|trending(?: now)?|recommended|watch|listen|latest)\s*(?::|»|>>|›|-|–|—|\|)",
-        "a one-line \"Read more: ...\" or \"Related: ...\" link",
-    ),
-    rule(
-        "photo_credit",
-        Paragraph,
-        60,
-        r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]+$|(?:credit|photograph):\s*[^.]+$|(?:\((?:photo|image|picture|credit)s?:?[^)]+\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]*)?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
-        "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\", \"Image caption, ...\")",
-    ),
-    rule(
-        "photo_credit_inline",
-        Inline,
-        0,
-        r"(?i)\((?:photo|image|picture)s?(?: credit)?:[^)]{1,80}\)",
-        "a \"(Photo: ...)\" credit inside a paragraph",
-    ),
-    rule(
-        "timestamp",
-        Paragraph,
-        20,
-        r"(?i)^[|•·]?\s*(?:(?:first )?published|updated|last updated|posted|modified|last modified)(?: on| at)?:?\s+(?:\d|an? [a-z]+ ago|yesterday|today|just now|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d)",
-        "a timestamp line (\"Published 3 hours ago | Updated ...\")",
-    ),
-    rule(
-        "date_line",
-        Paragraph,
-        10,
-        r"(?i)^(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3,9}\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[a-z]{2,5})?)?\W*$",
-        "a bare date or date-and-time line",
-    ),
-    rule(
-        "reading_time",
-        Paragraph,
-        6,
-        r"(?i)^\d+\s*(?:-\s*)?min(?:ute)?s?\.?\s+read\W*$",
-        "a reading-time label (\"5 min read\")",
-    ),
-    rule(
-        "reporting_credit",
-        Paragraph,
-        70,
-        r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]*\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
-        "reporting and editing credits (\"Additional reports by ...\", \"Reporting by ...; Editing by ...\")",
-    ),
-    rule(
-        "wire_standards",
-        Paragraph,
-        30,
-        r"(?i)^our standards:|^(?:©|copyright|\(c\))\s*(?:\d{4}\s*)?.*(?:reuters|associated press|afp|all rights reserved|thomson)|^(?:the )?contents? of this (?:site|website|page) (?:are|is) (?:©|copyright)|^via [a-z0-9-]+(?:\.[a-z0-9-]+)+\W*$",
-        "wire boilerplate (\"Our Standards: The Thomson Reuters Trust Principles.\", copyright lines)",
-    ),
-    rule(
-        "embedded_content",
-        Inline,
-        0,
-        r"(?i)\[embedded content\]",
-        "the \"[embedded content]\" placeholder for an embed",
-    ),
-    rule(
-        "originally_published",
-        Paragraph,
-        60,
-        r"(?i)^(?:this|the) (?:article|story|post|piece|column|report) (?:was |is |has been )?(?:originally |first )?(?:re)?(?:published|appeared|ran|posted)\s+(?:on|in|at|by|from|with)\b",
-        "a syndication note (\"This article was originally published on ...\")",
-    ),
-    rule(
-        "dailymail_byline",
-        Inline,
-        0,
-        r"\bBy \. (?:[^.]+? \. )+?(?:PUBLISHED: \. [^|]+?\| \. UPDATED: \. [^.]+?\d{4} \.|Last updated at [^.]+?\d{4} \.)(?:\s|$)|^By \. [^.]+? \. ",
-        "the DailyMail \"By . Daily Mail Reporter . PUBLISHED: . ... | . UPDATED: . ...\" run",
-    ),
-    rule(
-        "byline",
-        Paragraph,
-        14,
-        r"^(?:[Bb]y|BY)\s+[A-Z][^\s,|&:;()]*(?:\s+[A-Z][^\s,|&:;()]*){0,3}(?:\s*(?:,|and|&)\s*[A-Z][^\s,|&:;()]*(?:\s+[A-Z][^\s,|&:;()]*){0,3})*(?:\s*(?:,|\||-|–|—|in)\s*[^|;()]*){0,2}$",
-        "a byline on its own line (\"By Jane Smith, Energy Correspondent\", \"By Jane Smith in Oslo | Monday 2 March 2026\")",
-    ),
-    rule(
-        "gallery_control",
-        Paragraph,
-        8,
-        r"(?i)^(?:(?:image|photo|picture|slide) \d+ (?:of|/)\b.*|caption|close|next|previous|prev|expand|enlarge(?: (?:image|photo))?|hide caption|toggle caption|show caption|back to gallery|view (?:gallery|slideshow)|open gallery|fullscreen|play video)\W*$",
-        "photo gallery and player controls (\"Image 1 of 8\", \"Caption\", \"Close\", \"Enlarge Image\")",
-    ),
-    rule(
-        "click_to_tweet",
-        Inline,
-        0,
-        r"(?i)click to tweet\b",
-        "a \"Click To Tweet\" button label run into a quote",
-    ),
-    rule(
-        "author_box",
-        Paragraph,
-        8,
-        r"(?i)^(?:about the authors?|view (?:author|all) (?:archive|posts|articles)|more (?:articles|stories|posts) (?:by|from)\b.*|author profile|meet the author)\W*$",
-        "an author box heading (\"About the Author\", \"View author archive\")",
-    ),
-    rule(
-        "tag_list",
-        Paragraph,
-        40,
-        r"(?i)^(?:filed under|tags|tagged(?: with)?|topics|categories|posted in)\s*:",
-        "tag and category lists (\"Filed under: ...\", \"Tags: ...\")",
-    ),
-    rule(
-        "kicker_list",
-        ListHeading,
-        5,
-        r#"^[‘'"“]?[^a-z.!?]*[A-Z]{2}[^a-z.!?]*[’'"”]?$"#,
-        "an all-capitals kicker (\"TIME TRAVELLER\") and the teaser headline under it",
-    ),
-];
+pub use furniture::is_furniture;
+pub(crate) use table::months;
+pub use table::{DATELINE, RULES};
 
 /// Compiles a rule pattern with ASCII word boundaries: a Unicode `\b`
 /// makes the regex engine leave its fast automaton for a slow one on any
@@ -327,6 +119,23 @@ fn compiled() -> &'static [Compiled] {
             })
             .collect()
     })
+}
+
+/// Compiles every paragraph and list rule now rather than on first use.
+/// [`is_furniture`] is asked of short sentences one at a time, and would
+/// otherwise compile a rule in the middle of whichever story first has a
+/// sentence short enough for it; compiled once up front, the cost is a
+/// fixed part of start-up (a few milliseconds) instead.
+pub(crate) fn compile_paragraph_rules() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        for c in compiled()
+            .iter()
+            .filter(|c| matches!(c.rule.kind, Paragraph | ListHeading))
+        {
+            let _ = c.regex();
+        }
+    });
 }
 
 /// Checks that every pattern in the table compiles; the error names the rule.
@@ -561,20 +370,15 @@ fn whitespace_len(text: &str, i: usize) -> usize {
     }
 }
 
-/// True for a short line that reads like a link-list item rather than a
-/// sentence: no sentence ending, at most 20 words.
-fn looks_like_list_item(paragraph: &str) -> bool {
-    let words = word_count_capped(paragraph, 20);
-    let t = paragraph.trim_end_matches(['"', '”', '’', '\'', ')']);
-    words <= 20 && !t.ends_with(['.', '!', '?', ':'])
-}
-
 /// The outcome of cleaning a list of paragraphs: what is kept and which rules
 /// fired (each name once per removal), for tests and `--explain` style output.
 #[derive(Debug, Default)]
 pub struct Applied {
     pub kept: Vec<String>,
     pub fired: Vec<&'static str>,
+    /// The paragraphs dropped whole as furniture, for tests that check a
+    /// summary never quotes one.
+    pub dropped: Vec<String>,
     /// The agency named by a lead rule (a wire dateline), to use as the
     /// source of an article that names none.
     pub agency: Option<String>,
@@ -607,7 +411,13 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
     let mut out = Applied::default();
     let mut in_list = false;
     let mut lead_done = false;
-    for raw in paragraphs {
+    let numbered = furniture::numbered_headline_runs(paragraphs);
+    for (raw, numbered) in paragraphs.iter().zip(numbered) {
+        if numbered {
+            out.fired.push("numbered_headlines");
+            out.dropped.push(collapse(raw.as_ref()));
+            continue;
+        }
         let mut text = strip_inline(raw.as_ref(), &mut out.fired);
         if text.is_empty() || !text.chars().any(char::is_alphanumeric) {
             continue;
@@ -621,10 +431,18 @@ pub fn apply<S: AsRef<str>>(paragraphs: &[S]) -> Applied {
         if let Some(rule) = dropping_rule(&text) {
             out.fired.push(rule.name);
             in_list = rule.kind == ListHeading;
+            out.dropped.push(text);
             continue;
         }
-        if in_list && looks_like_list_item(&text) {
+        // A headline list runs, however long, until story prose resumes.
+        if in_list && furniture::is_headline_item(&text) {
             out.fired.push("related_list");
+            out.dropped.push(text);
+            continue;
+        }
+        if furniture::is_share_row(&text) {
+            out.fired.push("share_row");
+            out.dropped.push(text);
             continue;
         }
         in_list = false;
