@@ -172,7 +172,7 @@ fn a_killed_worker_leaves_only_its_in_flight_rows_ambiguous_and_the_rest_is_recl
     project(&dir, READERS, &db, 3);
     let store = tmp.path().join("store");
     // A slow server keeps messages in DATA when the worker dies.
-    let (_server, port) = store_server(&store, Some(0.01));
+    let (_server, port) = store_server(&store, Some(0.05));
     let smtp = format!("smtp://127.0.0.1:{port}");
     let mut victim = worker(&dir, &smtp);
     let others: Vec<Child> = (0..2).map(|_| worker(&dir, &smtp)).collect();
