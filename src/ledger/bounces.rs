@@ -151,7 +151,6 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::super::testing;
-    use super::*;
 
     #[test]
     fn a_report_is_recorded_once() {
