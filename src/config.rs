@@ -43,6 +43,7 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub subscribers: SubscribersConfig,
     pub paths: PathsConfig,
+    pub ledger: LedgerConfig,
     /// How feeds and pages are fetched (`newsletter fetch`).
     pub fetch: crate::fetch::FetchConfig,
     /// Feeds and pages fetched into the inbox.
@@ -359,6 +360,33 @@ impl Default for PathsConfig {
     }
 }
 
+/// Where the ledger lives. Unset `url`: the SQLite file in the state folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerConfig {
+    /// `postgres://user@host:port/database`: keep the ledger in PostgreSQL so
+    /// that several senders can share one list. No password here.
+    pub url: Option<String>,
+    /// Name of the environment variable that holds the database password.
+    pub password_env: Option<String>,
+    /// Seconds a worker's claim on a batch of readers lasts before another
+    /// worker may take the unsent ones over.
+    pub lease_secs: u64,
+    /// Readers claimed at a time by a worker.
+    pub claim_batch: usize,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            password_env: None,
+            lease_secs: 300,
+            claim_batch: 200,
+        }
+    }
+}
+
 impl Config {
     /// Reads and validates a config file, resolving its relative paths.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -478,6 +506,23 @@ impl Config {
             return Err(invalid(
                 "[delivery] rate must be a number of messages per second, 0 for no limit"
                     .to_string(),
+            ));
+        }
+        if let Some(url) = &self.ledger.url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(invalid(format!(
+                    "[ledger] url = {url:?} is not a PostgreSQL URL (postgres://user@host:5432/database); leave it out to use the SQLite file in the state folder"
+                )));
+            }
+            if url::Url::parse(url).is_ok_and(|u| u.password().is_some()) {
+                return Err(invalid(
+                    "[ledger] url contains a password; put it in an environment variable and name that variable in [ledger] password_env".to_string(),
+                ));
+            }
+        }
+        if self.ledger.lease_secs == 0 || self.ledger.claim_batch == 0 {
+            return Err(invalid(
+                "[ledger] lease_secs and claim_batch must be at least 1".to_string(),
             ));
         }
         if let Some(pattern) = &self.delivery.return_path {

@@ -224,6 +224,7 @@ fn send_to_the_list(p: &Project, number: u32) {
             dry_run: false,
             resend_ambiguous: false,
             progress: false,
+            worker: false,
         },
     )
     .unwrap();

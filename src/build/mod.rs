@@ -178,7 +178,7 @@ enum Mode {
 
 fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, BuildError> {
     let renderer = Renderer::load(&config.paths.templates)?;
-    let mut ledger = crate::ledger::Ledger::open(&config.ledger_path())?;
+    let mut ledger = crate::ledger::Ledger::for_config(config)?;
     let (docs, mut problems) = summarize::load_summaries(&config.content.summaries);
     let previous = ledger.previous_issue_date(date)?;
     let tz = config.timezone().unwrap_or(chrono_tz::UTC);

@@ -108,7 +108,7 @@ fn warn_suppressed_in_list(config: &newsletter::config::Config) {
     if !config.ledger_path().exists() || !config.subscribers.file.exists() {
         return;
     }
-    let found = newsletter::ledger::Ledger::open(&config.ledger_path())
+    let found = newsletter::ledger::Ledger::for_config(config)
         .map_err(|e| e.to_string())
         .and_then(|ledger| {
             newsletter::audience::recipients::suppressed_in_list(&ledger, &config.subscribers.file)

@@ -12,6 +12,7 @@ mod build;
 mod check;
 mod clean;
 mod fetch;
+mod ledger;
 mod preview;
 mod run;
 mod schedule;
@@ -60,6 +61,7 @@ pub enum Command {
     Run(run::Args),
     Schedule(schedule::Args),
     Check(check::Args),
+    Ledger(ledger::Args),
     Serve(serve::Args),
     #[command(subcommand)]
     Subscribers(subscribers::Command),
@@ -96,6 +98,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::run(&cli.config, args),
         Command::Schedule(args) => schedule::run(&cli.config, args),
         Command::Check(args) => check::run(&cli.config, args),
+        Command::Ledger(args) => ledger::run(&cli.config, args),
         Command::Serve(args) => serve::run(&cli.config, args),
         Command::Subscribers(command) => subscribers::run(&cli.config, command),
         Command::Bounces(args) => bounces::run(&cli.config, args),
@@ -158,6 +161,9 @@ fn exit_code(err: &anyhow::Error) -> i32 {
             )
             || cause
                 .downcast_ref::<newsletter::send::SendError>()
+                .is_some_and(|e| e.is_bad_input())
+            || cause
+                .downcast_ref::<newsletter::ledger::LedgerError>()
                 .is_some_and(|e| e.is_bad_input())
             || cause
                 .downcast_ref::<newsletter::audience::serve::ServeError>()

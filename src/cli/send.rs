@@ -28,6 +28,11 @@ pub struct Args {
     /// Also send to recipients whose earlier delivery was interrupted mid-message (they may get it twice).
     #[arg(long)]
     pub resend_ambiguous: bool,
+    /// Be one of several senders sharing the list (on one machine or many,
+    /// with a PostgreSQL ledger): no state lock; readers are claimed in
+    /// leased batches, so each gets the issue once.
+    #[arg(long)]
+    pub worker: bool,
 }
 
 fn parse_issue(s: &str) -> Result<IssueSelector, String> {
@@ -65,13 +70,15 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         dry_run: args.dry_run,
         resend_ambiguous: args.resend_ambiguous,
         progress: std::io::stderr().is_terminal(),
+        worker: args.worker,
     };
-    // A real send holds the state lock, like `run`, so that a send by hand can
-    // never race a scheduled one over the same ledger rows.
-    let _lock = if opts.dry_run {
+    // A real send holds the state lock (a database lock with PostgreSQL),
+    // like `run`, so that a send by hand never races a scheduled one; a
+    // worker instead shares the list with the others through its claims.
+    let _lock = if opts.dry_run || opts.worker {
         None
     } else {
-        Some(newsletter::ledger::StateLock::acquire(&config.paths.state)?)
+        Some(newsletter::ledger::lock::ProcessLock::acquire(&config)?)
     };
     // SIGTERM or Ctrl-C: the messages in flight finish and are recorded, the
     // rest stays queued for the next `send`. A second signal exits at once.

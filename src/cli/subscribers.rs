@@ -48,7 +48,7 @@ pub enum Command {
 }
 
 fn open(config: &newsletter::config::Config) -> anyhow::Result<Ledger> {
-    Ledger::open(&config.ledger_path()).context("opening the ledger")
+    Ledger::for_config(config).context("opening the ledger")
 }
 
 fn checked_address(email: &str) -> anyhow::Result<String> {

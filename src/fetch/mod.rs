@@ -96,7 +96,7 @@ pub fn fetch_sources(
     if chosen.is_empty() {
         return Ok(FetchReport::default());
     }
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let ledger = Ledger::for_config(config)?;
     let http = Http::new(&config.fetch, &user_agent(config))
         .map_err(|e| FetchError::Setup(e.to_string()))?;
     let run = Arc::new(Run {

@@ -4,12 +4,14 @@
 //!
 //! SQL here is kept portable to PostgreSQL (`ON CONFLICT`, text timestamps).
 
-use chrono::{SecondsFormat, Utc};
-use rusqlite::{params, OptionalExtension};
-
+use super::backend::args;
+use super::migrate::Migration;
 use super::{Ledger, LedgerError};
+use chrono::{SecondsFormat, Utc};
 
-pub(super) const SCHEMA: &str = "
+pub(super) const MIGRATIONS: &[Migration] = &[Migration::sql("bounces-1", SCHEMA)];
+
+const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS bounce_reports (
     digest      TEXT PRIMARY KEY,
     source      TEXT NOT NULL,
@@ -42,7 +44,7 @@ impl Ledger {
         let inserted = self.conn.execute(
             "INSERT INTO bounce_reports (digest, source, read_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (digest) DO NOTHING",
-            params![digest, source, now()],
+            args![digest, source, now()],
         )?;
         Ok(inserted == 1)
     }
@@ -51,12 +53,10 @@ impl Ledger {
     pub fn bounce_report_seen(&self, digest: &str) -> Result<bool, LedgerError> {
         Ok(self
             .conn
-            .query_row(
+            .query_opt(
                 "SELECT 1 FROM bounce_reports WHERE digest = ?1",
-                [digest],
-                |_| Ok(()),
-            )
-            .optional()?
+                args![digest],
+            )?
             .is_some())
     }
 
@@ -71,14 +71,13 @@ impl Ledger {
             .trim_start_matches('<')
             .trim_end_matches('>');
         let bracketed = format!("<{bare}>");
-        Ok(self
-            .conn
-            .query_row(
+        self.conn
+            .query_opt(
                 "SELECT issue, recipient FROM deliveries WHERE message_id = ?1 OR message_id = ?2 ORDER BY issue DESC LIMIT 1",
-                params![bare, bracketed],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+                args![bare, &bracketed],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
     }
 
     /// The issues delivered (or attempted) to a reader, newest first.
@@ -88,26 +87,23 @@ impl Ledger {
         limit: usize,
     ) -> Result<Vec<u32>, LedgerError> {
         let key = address.trim().to_lowercase();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT issue FROM deliveries WHERE recipient = ?1 AND status IN ('sent', 'failed', 'sending') ORDER BY issue DESC LIMIT ?2",
-        )?;
-        let issues = statement
-            .query_map(params![key, limit as i64], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(issues)
+        self.conn
+            .query(
+                "SELECT issue FROM deliveries WHERE recipient = ?1 AND status IN ('sent', 'failed', 'sending') ORDER BY issue DESC LIMIT ?2",
+                args![&key, limit],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
 
     /// True when the ledger has sent (or tried to send) anything to this address.
     pub fn knows_recipient(&self, address: &str) -> Result<bool, LedgerError> {
         let key = address.trim().to_lowercase();
-        let found = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM deliveries WHERE recipient = ?1 UNION ALL SELECT 1 FROM subscribers WHERE email = ?1 LIMIT 1",
-                [&key],
-                |_| Ok(()),
-            )
-            .optional()?;
+        let found = self.conn.query_opt(
+            "SELECT 1 FROM deliveries WHERE recipient = ?1 UNION ALL SELECT 1 FROM subscribers WHERE email = ?1 LIMIT 1",
+            args![&key],
+        )?;
         Ok(found.is_some())
     }
 
@@ -123,7 +119,7 @@ impl Ledger {
         self.conn.execute(
             "INSERT INTO soft_bounces (email, issue, at, reason, origin) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (email, issue) DO NOTHING",
-            params![key, issue, now(), reason, origin],
+            args![&key, issue, now(), reason, origin],
         )?;
         Ok(())
     }
@@ -135,13 +131,14 @@ impl Ledger {
     pub fn soft_bounce_streak(&self, address: &str) -> Result<usize, LedgerError> {
         let key = address.trim().to_lowercase();
         let bounced: std::collections::BTreeSet<u32> = {
-            let mut statement = self
-                .conn
-                .prepare_cached("SELECT issue FROM soft_bounces WHERE email = ?1")?;
-            let rows = statement
-                .query_map([&key], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            rows
+            self.conn
+                .query(
+                    "SELECT issue FROM soft_bounces WHERE email = ?1",
+                    args![&key],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect::<Result<_, _>>()?
         };
         let issues = self.issues_for_recipient(&key, 1000)?;
         if issues.is_empty() {
@@ -153,32 +150,34 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::testing;
 
     #[test]
     fn a_report_is_recorded_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        assert!(!ledger.bounce_report_seen("abc").unwrap());
-        assert!(ledger.record_bounce_report("abc", "a.eml").unwrap());
-        assert!(!ledger.record_bounce_report("abc", "b.eml").unwrap());
-        assert!(ledger.bounce_report_seen("abc").unwrap());
+        testing::each_backend(|open| {
+            let mut ledger = open();
+            assert!(!ledger.bounce_report_seen("abc").unwrap());
+            assert!(ledger.record_bounce_report("abc", "a.eml").unwrap());
+            assert!(!ledger.record_bounce_report("abc", "b.eml").unwrap());
+            assert!(ledger.bounce_report_seen("abc").unwrap());
+        });
     }
 
     #[test]
     fn soft_bounces_count_once_per_issue() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        ledger
-            .record_soft_bounce("Ann@example.com", 1, "mailbox full", "t")
-            .unwrap();
-        ledger
-            .record_soft_bounce("ann@example.com", 1, "mailbox full", "t")
-            .unwrap();
-        assert_eq!(ledger.soft_bounce_streak("ann@example.com").unwrap(), 1);
-        ledger
-            .record_soft_bounce("ann@example.com", 2, "policy", "t")
-            .unwrap();
-        assert_eq!(ledger.soft_bounce_streak("ANN@example.com").unwrap(), 2);
+        testing::each_backend(|open| {
+            let mut ledger = open();
+            ledger
+                .record_soft_bounce("Ann@example.com", 1, "mailbox full", "t")
+                .unwrap();
+            ledger
+                .record_soft_bounce("ann@example.com", 1, "mailbox full", "t")
+                .unwrap();
+            assert_eq!(ledger.soft_bounce_streak("ann@example.com").unwrap(), 1);
+            ledger
+                .record_soft_bounce("ann@example.com", 2, "policy", "t")
+                .unwrap();
+            assert_eq!(ledger.soft_bounce_streak("ANN@example.com").unwrap(), 2);
+        });
     }
 }

@@ -7,8 +7,7 @@
 //! row found by a later run means a crash or a lost reply mid-message: the
 //! reader may or may not have the issue, so it is reported, not guessed.
 
-use rusqlite::{params, OptionalExtension};
-
+use super::backend::{args, Row};
 use super::{Ledger, LedgerError};
 
 /// Counts of one issue's delivery rows by status.
@@ -38,7 +37,9 @@ pub enum Enqueued {
 /// A row still to be delivered.
 #[derive(Debug, Clone)]
 pub struct PendingDelivery {
-    pub rowid: i64,
+    /// Its line in the subscriber list of the run that last saw it (the
+    /// paging cursor: unique within a run, and the order readers are sent in).
+    pub line: i64,
     pub recipient: String,
     pub address: String,
     pub name: String,
@@ -47,35 +48,58 @@ pub struct PendingDelivery {
     pub attempts: u32,
 }
 
-fn now() -> String {
+impl PendingDelivery {
+    /// From `line, recipient, address, name, fields, attempts`.
+    pub(super) fn from_row(r: &Row) -> Result<PendingDelivery, LedgerError> {
+        Ok(PendingDelivery {
+            line: r.get::<Option<i64>>(0)?.unwrap_or(0),
+            recipient: r.get(1)?,
+            address: r.get(2)?,
+            name: r.get(3)?,
+            fields: r.get(4)?,
+            attempts: r.get(5)?,
+        })
+    }
+}
+
+pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Ledger {
     /// A fresh run number for sending `issue`; rows seen by this run carry it.
     pub fn begin_delivery_run(&self, issue: u32) -> Result<i64, LedgerError> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(run), 0) + 1 FROM deliveries WHERE issue = ?1",
-            [issue],
-            |r| r.get(0),
-        )?)
+        self.conn
+            .query_one(
+                "SELECT COALESCE(MAX(run), 0) + 1 FROM deliveries WHERE issue = ?1",
+                args![issue],
+            )?
+            .get(0)
     }
 
-    /// Starts a transaction (enqueueing a large list in batches is far faster).
+    /// Starts a write transaction (enqueueing a large list in batches is far
+    /// faster); one process at a time holds it, on either backend.
     pub fn begin(&self) -> Result<(), LedgerError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(())
+        self.conn.batch(self.conn.begin_sql())
+    }
+
+    /// Starts a transaction over rows this process holds (a run's delivery
+    /// marks): on PostgreSQL without the writer lock `begin` takes, so that
+    /// workers' transactions run side by side.
+    pub fn begin_rows(&self) -> Result<(), LedgerError> {
+        match self.conn.backend() {
+            super::backend::Backend::Sqlite => self.conn.batch("BEGIN IMMEDIATE"),
+            super::backend::Backend::Postgres => self.conn.batch("BEGIN"),
+        }
     }
 
     pub fn commit(&self) -> Result<(), LedgerError> {
-        self.conn.execute_batch("COMMIT")?;
-        Ok(())
+        self.conn.batch("COMMIT")
     }
 
     /// Undoes the open transaction (a dry run enqueues, counts, and rolls back).
     pub fn rollback(&self) -> Result<(), LedgerError> {
-        self.conn.execute_batch("ROLLBACK")?;
-        Ok(())
+        self.conn.batch("ROLLBACK")
     }
 
     /// Records that subscriber `recipient` (lower-cased address) is on the list
@@ -91,78 +115,58 @@ impl Ledger {
         fields_json: &str,
         line: usize,
     ) -> Result<Enqueued, LedgerError> {
-        let mut upsert = self.conn.prepare_cached(
-            "INSERT INTO deliveries (issue, recipient, address, status, name, fields, run, line, updated_at)
-             VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (issue, recipient) DO UPDATE
-               SET address = excluded.address, name = excluded.name, fields = excluded.fields,
-                   run = excluded.run, line = excluded.line
-               WHERE deliveries.run <> excluded.run
-             RETURNING status",
-        )?;
-        let status: Option<String> = upsert
-            .query_row(
-                params![
-                    issue,
-                    recipient,
-                    address,
-                    name,
-                    fields_json,
-                    run,
-                    line as i64,
-                    now()
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let status: Option<String> = self
+            .conn
+            .query_opt(
+                "INSERT INTO deliveries (issue, recipient, address, status, name, fields, run, line, updated_at)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (issue, recipient) DO UPDATE
+                   SET address = excluded.address, name = excluded.name, fields = excluded.fields,
+                       run = excluded.run, line = excluded.line
+                   WHERE deliveries.run <> excluded.run
+                 RETURNING status",
+                args![issue, recipient, address, name, fields_json, run, line, now()],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
         match status {
             Some(status) => Ok(Enqueued::Listed(status)),
             None => {
-                let first_line: Option<i64> = self
+                let first_line: Option<usize> = self
                     .conn
-                    .prepare_cached(
+                    .query_opt(
                         "SELECT line FROM deliveries WHERE issue = ?1 AND recipient = ?2",
+                        args![issue, recipient],
                     )?
-                    .query_row(params![issue, recipient], |r| r.get(0))
-                    .optional()?
+                    .map(|r| r.get(0))
+                    .transpose()?
                     .flatten();
-                Ok(Enqueued::Duplicate {
-                    first_line: first_line.map(|l| l as usize),
-                })
+                Ok(Enqueued::Duplicate { first_line })
             }
         }
     }
 
-    /// Up to `limit` rows of this run still to send, after `after_rowid`
-    /// (keyset paging keeps memory flat however long the list).
+    /// Up to `limit` rows of this run still to send, after list line
+    /// `after_line` (keyset paging keeps memory flat however long the list).
     pub fn pending_deliveries(
         &self,
         issue: u32,
         run: Option<i64>,
         include_sending: bool,
-        after_rowid: i64,
+        after_line: i64,
         limit: usize,
     ) -> Result<Vec<PendingDelivery>, LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT rowid, recipient, address, name, fields, attempts FROM deliveries
-             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) AND rowid > ?3
-               AND (status = 'queued' OR (?4 AND status = 'sending'))
-             ORDER BY rowid LIMIT ?5",
-        )?;
-        let rows = stmt.query_map(
-            params![issue, run, after_rowid, include_sending, limit as i64],
-            |r| {
-                Ok(PendingDelivery {
-                    rowid: r.get(0)?,
-                    recipient: r.get(1)?,
-                    address: r.get(2)?,
-                    name: r.get(3)?,
-                    fields: r.get(4)?,
-                    attempts: r.get(5)?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn
+            .query(
+                "SELECT line, recipient, address, name, fields, attempts FROM deliveries
+                 WHERE issue = ?1 AND (run = ?2 OR ?2 IS NULL) AND line > ?3
+                   AND (status = 'queued' OR (?4 AND status = 'sending'))
+                 ORDER BY line LIMIT ?5",
+                args![issue, run, after_line, include_sending, limit],
+            )?
+            .iter()
+            .map(PendingDelivery::from_row)
+            .collect()
     }
 
     /// Counts rows by status, for the whole issue or only those seen by `run`.
@@ -171,17 +175,15 @@ impl Ledger {
         issue: u32,
         run: Option<i64>,
     ) -> Result<DeliveryCounts, LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
+        let rows = self.conn.query(
             "SELECT status, COUNT(*) FROM deliveries
-             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) GROUP BY status",
+             WHERE issue = ?1 AND (run = ?2 OR ?2 IS NULL) GROUP BY status",
+            args![issue, run],
         )?;
         let mut counts = DeliveryCounts::default();
-        let rows = stmt.query_map(params![issue, run], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
         for row in rows {
-            let (status, n) = row?;
-            let n = n as usize;
+            let status: String = row.get(0)?;
+            let n: usize = row.get(1)?;
             match status.as_str() {
                 "queued" => counts.queued = n,
                 "sending" => counts.sending = n,
@@ -199,18 +201,22 @@ impl Ledger {
         run: Option<i64>,
         limit: usize,
     ) -> Result<Vec<String>, LedgerError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT address FROM deliveries
-             WHERE issue = ?1 AND (?2 IS NULL OR run = ?2) AND status = 'sending'
-             ORDER BY rowid LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![issue, run, limit as i64], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.conn
+            .query(
+                "SELECT address FROM deliveries
+                 WHERE issue = ?1 AND (run = ?2 OR ?2 IS NULL) AND status = 'sending'
+                 ORDER BY line, recipient LIMIT ?3",
+                args![issue, run, limit],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
 
     /// Marks a row `sending`: from here until `sent`, a crash leaves it ambiguous.
     /// Every attempt's outcome (`mark_sent`, `mark_failed`, `mark_retry_later`,
-    /// `note_attempt`) adds one to `attempts`.
+    /// `note_attempt`) adds one to `attempts`. A worker (see `claims.rs`)
+    /// gets [`LedgerError::LeaseLost`] if the row is no longer its to send.
     pub fn mark_sending(&self, issue: u32, recipient: &str) -> Result<(), LedgerError> {
         self.set_status(issue, recipient, "sending", None, None, false)
     }
@@ -256,12 +262,11 @@ impl Ledger {
         recipient: &str,
         reply: &str,
     ) -> Result<(), LedgerError> {
-        self.conn
-            .prepare_cached(
-                "UPDATE deliveries SET attempts = attempts + 1, last_reply = ?3, updated_at = ?4
-                 WHERE issue = ?1 AND recipient = ?2",
-            )?
-            .execute(params![issue, recipient, reply, now()])?;
+        self.conn.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_reply = ?3, updated_at = ?4
+             WHERE issue = ?1 AND recipient = ?2 AND (lease_owner = ?5 OR ?5 IS NULL)",
+            args![issue, recipient, reply, now(), self.owner.as_deref()],
+        )?;
         Ok(())
     }
 
@@ -274,67 +279,77 @@ impl Ledger {
         message_id: Option<&str>,
         count_attempt: bool,
     ) -> Result<(), LedgerError> {
-        self.conn
-            .prepare_cached(
-                "UPDATE deliveries SET status = ?3,
-                    last_reply = COALESCE(?4, last_reply),
-                    message_id = COALESCE(?5, message_id),
-                    attempts = attempts + ?6,
-                    updated_at = ?7
-                 WHERE issue = ?1 AND recipient = ?2",
-            )?
-            .execute(params![
+        // A worker only writes rows it holds the lease on, and never moves a
+        // row out of `sent`: a row another worker took over is left to it.
+        let changed = self.conn.execute(
+            "UPDATE deliveries SET status = ?3,
+                last_reply = COALESCE(?4, last_reply),
+                message_id = COALESCE(?5, message_id),
+                attempts = attempts + ?6,
+                updated_at = ?7
+             WHERE issue = ?1 AND recipient = ?2 AND status <> 'sent'
+               AND (lease_owner = ?8 OR ?8 IS NULL)",
+            args![
                 issue,
                 recipient,
                 status,
                 reply,
                 message_id,
-                count_attempt as i64,
-                now()
-            ])?;
+                i64::from(count_attempt),
+                now(),
+                self.owner.as_deref()
+            ],
+        )?;
+        if changed == 0 && self.owner.is_some() {
+            return Err(LedgerError::LeaseLost {
+                recipient: recipient.to_string(),
+            });
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
 
     #[test]
     fn rows_move_through_states_and_duplicates_are_detected() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        let run = ledger.begin_delivery_run(1).unwrap();
-        assert_eq!(run, 1);
-        let e = ledger
-            .enqueue_delivery(1, run, "a@x.example", "A@x.example", "A", "{}", 2)
-            .unwrap();
-        assert_eq!(e, Enqueued::Listed("queued".into()));
-        let dup = ledger
-            .enqueue_delivery(1, run, "a@x.example", "a@x.example", "", "{}", 5)
-            .unwrap();
-        assert_eq!(
-            dup,
-            Enqueued::Duplicate {
-                first_line: Some(2)
-            }
-        );
-        ledger.mark_sending(1, "a@x.example").unwrap();
-        ledger
-            .mark_sent(1, "a@x.example", "250 ok", "<m@x>")
-            .unwrap();
-        let run2 = ledger.begin_delivery_run(1).unwrap();
-        assert_eq!(run2, 2);
-        let again = ledger
-            .enqueue_delivery(1, run2, "a@x.example", "a@x.example", "", "{}", 2)
-            .unwrap();
-        assert_eq!(again, Enqueued::Listed("sent".into()));
-        assert!(ledger
-            .pending_deliveries(1, Some(run2), true, 0, 10)
-            .unwrap()
-            .is_empty());
-        let counts = ledger.delivery_counts(1, None).unwrap();
-        assert_eq!(counts.sent, 1);
-        assert_eq!(counts.total(), 1);
+        testing::each_backend(|open| {
+            let ledger = open();
+            let run = ledger.begin_delivery_run(1).unwrap();
+            assert_eq!(run, 1);
+            let e = ledger
+                .enqueue_delivery(1, run, "a@x.example", "A@x.example", "A", "{}", 2)
+                .unwrap();
+            assert_eq!(e, Enqueued::Listed("queued".into()));
+            let dup = ledger
+                .enqueue_delivery(1, run, "a@x.example", "a@x.example", "", "{}", 5)
+                .unwrap();
+            assert_eq!(
+                dup,
+                Enqueued::Duplicate {
+                    first_line: Some(2)
+                }
+            );
+            ledger.mark_sending(1, "a@x.example").unwrap();
+            ledger
+                .mark_sent(1, "a@x.example", "250 ok", "<m@x>")
+                .unwrap();
+            let run2 = ledger.begin_delivery_run(1).unwrap();
+            assert_eq!(run2, 2);
+            let again = ledger
+                .enqueue_delivery(1, run2, "a@x.example", "a@x.example", "", "{}", 2)
+                .unwrap();
+            assert_eq!(again, Enqueued::Listed("sent".into()));
+            assert!(ledger
+                .pending_deliveries(1, Some(run2), true, 0, 10)
+                .unwrap()
+                .is_empty());
+            let counts = ledger.delivery_counts(1, None).unwrap();
+            assert_eq!(counts.sent, 1);
+            assert_eq!(counts.total(), 1);
+        });
     }
 }

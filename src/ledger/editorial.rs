@@ -10,11 +10,14 @@
 //! SQL here is kept portable to PostgreSQL (`ON CONFLICT`, text timestamps).
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{params, OptionalExtension};
 
+use super::backend::args;
+use super::migrate::Migration;
 use super::{Ledger, LedgerError};
 
-pub(super) const SCHEMA: &str = "
+pub(super) const MIGRATIONS: &[Migration] = &[Migration::sql("editorial-1", SCHEMA)];
+
+const SCHEMA: &str = "
 -- kind: 'intro' or 'data'. generated: 1 when the issue had no intro written
 -- for it and got an opening made from its stories (never blocks a file).
 -- source: the file, relative to the project folder ('' when generated).
@@ -66,23 +69,21 @@ impl Ledger {
         issue: u32,
         kind: EditorialKind,
     ) -> Result<Option<EditorialRecord>, LedgerError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT generated, source, digest, body FROM issue_editorial WHERE issue = ?1 AND kind = ?2",
-                params![issue, kind.as_str()],
-                |r| {
-                    Ok(EditorialRecord {
-                        issue,
-                        kind,
-                        generated: r.get::<_, i64>(0)? != 0,
-                        source: r.get(1)?,
-                        digest: r.get(2)?,
-                        body: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+        let Some(r) = self.conn.query_opt(
+            "SELECT generated, source, digest, body FROM issue_editorial WHERE issue = ?1 AND kind = ?2",
+            args![issue, kind.as_str()],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(EditorialRecord {
+            issue,
+            kind,
+            generated: r.get(0)?,
+            source: r.get(1)?,
+            digest: r.get(2)?,
+            body: r.get(3)?,
+        }))
     }
 
     /// The lowest-numbered issue other than `except` that carried this
@@ -93,11 +94,12 @@ impl Ledger {
         digest: &str,
         except: u32,
     ) -> Result<Option<u32>, LedgerError> {
-        Ok(self.conn.query_row(
-            "SELECT MIN(issue) FROM issue_editorial WHERE kind = ?1 AND digest = ?2 AND generated = 0 AND issue <> ?3",
-            params![kind.as_str(), digest, except],
-            |r| r.get(0),
-        )?)
+        self.conn
+            .query_one(
+                "SELECT MIN(issue) FROM issue_editorial WHERE kind = ?1 AND digest = ?2 AND generated = 0 AND issue <> ?3",
+                args![kind.as_str(), digest, except],
+            )?
+            .get(0)
     }
 
     /// Records what an issue carried, replacing an earlier build's record.
@@ -109,13 +111,13 @@ impl Ledger {
              ON CONFLICT (issue, kind) DO UPDATE SET
                 generated = excluded.generated, source = excluded.source,
                 digest = excluded.digest, body = excluded.body, recorded_at = excluded.recorded_at",
-            params![
+            args![
                 record.issue,
                 record.kind.as_str(),
                 i64::from(record.generated),
-                record.source,
-                record.digest,
-                record.body,
+                &record.source,
+                &record.digest,
+                &record.body,
                 now
             ],
         )?;
@@ -125,6 +127,7 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
 
     fn record(issue: u32, generated: bool, digest: &str) -> EditorialRecord {
@@ -140,50 +143,51 @@ mod tests {
 
     #[test]
     fn records_replace_per_issue_and_carriers_exclude_the_asking_issue() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        ledger.record_editorial(&record(1, false, "aaa")).unwrap();
-        assert_eq!(
-            ledger
-                .editorial_carrier(EditorialKind::Intro, "aaa", 2)
-                .unwrap(),
-            Some(1)
-        );
-        assert_eq!(
-            ledger
-                .editorial_carrier(EditorialKind::Intro, "aaa", 1)
-                .unwrap(),
-            None,
-            "an issue does not block itself"
-        );
-        assert_eq!(
-            ledger
-                .editorial_carrier(EditorialKind::Data, "aaa", 2)
-                .unwrap(),
-            None,
-            "kinds are apart"
-        );
-        // A rebuild with other text replaces the record.
-        ledger.record_editorial(&record(1, false, "bbb")).unwrap();
-        assert_eq!(
-            ledger
-                .editorial_carrier(EditorialKind::Intro, "aaa", 2)
-                .unwrap(),
-            None
-        );
-        let got = ledger
-            .editorial_for(1, EditorialKind::Intro)
-            .unwrap()
-            .unwrap();
-        assert_eq!(got.digest, "bbb");
-        assert_eq!(got.body, "text bbb");
-        // Generated openings never block anything.
-        ledger.record_editorial(&record(2, true, "ccc")).unwrap();
-        assert_eq!(
-            ledger
-                .editorial_carrier(EditorialKind::Intro, "ccc", 3)
-                .unwrap(),
-            None
-        );
+        testing::each_backend(|open| {
+            let ledger = open();
+            ledger.record_editorial(&record(1, false, "aaa")).unwrap();
+            assert_eq!(
+                ledger
+                    .editorial_carrier(EditorialKind::Intro, "aaa", 2)
+                    .unwrap(),
+                Some(1)
+            );
+            assert_eq!(
+                ledger
+                    .editorial_carrier(EditorialKind::Intro, "aaa", 1)
+                    .unwrap(),
+                None,
+                "an issue does not block itself"
+            );
+            assert_eq!(
+                ledger
+                    .editorial_carrier(EditorialKind::Data, "aaa", 2)
+                    .unwrap(),
+                None,
+                "kinds are apart"
+            );
+            // A rebuild with other text replaces the record.
+            ledger.record_editorial(&record(1, false, "bbb")).unwrap();
+            assert_eq!(
+                ledger
+                    .editorial_carrier(EditorialKind::Intro, "aaa", 2)
+                    .unwrap(),
+                None
+            );
+            let got = ledger
+                .editorial_for(1, EditorialKind::Intro)
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.digest, "bbb");
+            assert_eq!(got.body, "text bbb");
+            // Generated openings never block anything.
+            ledger.record_editorial(&record(2, true, "ccc")).unwrap();
+            assert_eq!(
+                ledger
+                    .editorial_carrier(EditorialKind::Intro, "ccc", 3)
+                    .unwrap(),
+                None
+            );
+        });
     }
 }

@@ -5,11 +5,13 @@
 //!
 //! SQL here is kept portable to PostgreSQL (`ON CONFLICT`, text timestamps).
 
-use rusqlite::{params, OptionalExtension};
-
+use super::backend::args;
+use super::migrate::Migration;
 use super::{Ledger, LedgerError};
 
-pub(super) const SCHEMA: &str = "
+pub(super) const MIGRATIONS: &[Migration] = &[Migration::sql("fetch-1", SCHEMA)];
+
+const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS fetch_validators (
     url           TEXT PRIMARY KEY,
     etag          TEXT,
@@ -51,19 +53,18 @@ pub enum ItemState {
 impl Ledger {
     /// The validators stored for `url`, if any.
     pub fn fetch_validators(&self, url: &str) -> Result<Option<Validators>, LedgerError> {
-        Ok(self
-            .conn
-            .query_row(
+        self.conn
+            .query_opt(
                 "SELECT etag, last_modified FROM fetch_validators WHERE url = ?1",
-                [url],
-                |r| {
-                    Ok(Validators {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?)
+                args![url],
+            )?
+            .map(|r| {
+                Ok(Validators {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                })
+            })
+            .transpose()
     }
 
     /// Stores the validators of a full response for `url` (`at`: RFC 3339 UTC).
@@ -77,7 +78,7 @@ impl Ledger {
             "INSERT INTO fetch_validators (url, etag, last_modified, checked_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,
                  last_modified = excluded.last_modified, checked_at = excluded.checked_at",
-            params![url, validators.etag, validators.last_modified, at],
+            args![url, validators.etag.as_deref(), validators.last_modified.as_deref(), at],
         )?;
         Ok(())
     }
@@ -91,12 +92,12 @@ impl Ledger {
     ) -> Result<Option<ItemState>, LedgerError> {
         let found: Option<(String, u32)> = self
             .conn
-            .query_row(
+            .query_opt(
                 "SELECT status, attempts FROM fetch_items WHERE key = ?1",
-                [key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+                args![key],
+            )?
+            .map(|r| Ok::<_, LedgerError>((r.get(0)?, r.get(1)?)))
+            .transpose()?;
         if let Some((status, attempts)) = found {
             if status == "saved" {
                 return Ok(Some(ItemState::Saved));
@@ -117,12 +118,10 @@ impl Ledger {
     fn fetch_url_saved(&self, url: &str) -> Result<bool, LedgerError> {
         Ok(self
             .conn
-            .query_row(
+            .query_opt(
                 "SELECT 1 FROM fetch_items WHERE url = ?1 AND status = 'saved'",
-                [url],
-                |_| Ok(()),
-            )
-            .optional()?
+                args![url],
+            )?
             .is_some())
     }
 
@@ -140,7 +139,7 @@ impl Ledger {
              VALUES (?1, ?2, ?3, 'saved', 0, ?4, ?5, ?5)
              ON CONFLICT (key) DO UPDATE SET status = 'saved', url = excluded.url,
                  file = excluded.file, last_error = NULL, updated_at = excluded.updated_at",
-            params![key, url, source, file, at],
+            args![key, url, source, file, at],
         )?;
         Ok(())
     }
@@ -159,87 +158,89 @@ impl Ledger {
              VALUES (?1, ?2, ?3, 'failed', 1, ?4, ?5, ?5)
              ON CONFLICT (key) DO UPDATE SET attempts = fetch_items.attempts + 1,
                  last_error = excluded.last_error, updated_at = excluded.updated_at",
-            params![key, url, source, error, at],
+            args![key, url, source, error, at],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT attempts FROM fetch_items WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )?)
+        self.conn
+            .query_one(
+                "SELECT attempts FROM fetch_items WHERE key = ?1",
+                args![key],
+            )?
+            .get(0)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
 
     const AT: &str = "2026-12-01T07:00:00Z";
 
     #[test]
     fn validators_and_items_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.sqlite");
-        let ledger = Ledger::open(&path).unwrap();
-        assert_eq!(
-            ledger.fetch_validators("https://a.example/f").unwrap(),
-            None
-        );
-        let v = Validators {
-            etag: Some("\"v1\"".into()),
-            last_modified: None,
-        };
-        ledger
-            .record_validators("https://a.example/f", &v, AT)
-            .unwrap();
-        let v2 = Validators {
-            etag: Some("\"v2\"".into()),
-            last_modified: Some("Tue, 01 Dec 2026 07:00:00 GMT".into()),
-        };
-        ledger
-            .record_validators("https://a.example/f", &v2, AT)
-            .unwrap();
+        testing::each_backend(|open| {
+            let ledger = open();
+            assert_eq!(
+                ledger.fetch_validators("https://a.example/f").unwrap(),
+                None
+            );
+            let v = Validators {
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+            };
+            ledger
+                .record_validators("https://a.example/f", &v, AT)
+                .unwrap();
+            let v2 = Validators {
+                etag: Some("\"v2\"".into()),
+                last_modified: Some("Tue, 01 Dec 2026 07:00:00 GMT".into()),
+            };
+            ledger
+                .record_validators("https://a.example/f", &v2, AT)
+                .unwrap();
 
-        let page = Some("https://a.example/story");
-        assert_eq!(
+            let page = Some("https://a.example/story");
+            assert_eq!(
+                ledger
+                    .record_item_failed("g1", page, "A", "HTTP 503", AT)
+                    .unwrap(),
+                1
+            );
+            assert_eq!(
+                ledger
+                    .record_item_failed("g1", page, "A", "HTTP 503", AT)
+                    .unwrap(),
+                2
+            );
+            assert_eq!(
+                ledger.fetch_item("g1", page).unwrap(),
+                Some(ItemState::Failed { attempts: 2 })
+            );
             ledger
-                .record_item_failed("g1", page, "A", "HTTP 503", AT)
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            ledger
-                .record_item_failed("g1", page, "A", "HTTP 503", AT)
-                .unwrap(),
-            2
-        );
-        assert_eq!(
-            ledger.fetch_item("g1", page).unwrap(),
-            Some(ItemState::Failed { attempts: 2 })
-        );
-        ledger
-            .record_item_saved("g1", page, "A", "a.html", AT)
-            .unwrap();
-        drop(ledger);
+                .record_item_saved("g1", page, "A", "a.html", AT)
+                .unwrap();
+            drop(ledger);
 
-        let ledger = Ledger::open(&path).unwrap();
-        assert_eq!(
-            ledger.fetch_validators("https://a.example/f").unwrap(),
-            Some(v2)
-        );
-        assert_eq!(
-            ledger.fetch_item("g1", None).unwrap(),
-            Some(ItemState::Saved)
-        );
-        // Another feed's item with the same page is the same article.
-        assert_eq!(
-            ledger.fetch_item("other", page).unwrap(),
-            Some(ItemState::Saved)
-        );
-        assert_eq!(
-            ledger
-                .fetch_item("new", Some("https://a.example/x"))
-                .unwrap(),
-            None
-        );
+            let ledger = open();
+            assert_eq!(
+                ledger.fetch_validators("https://a.example/f").unwrap(),
+                Some(v2)
+            );
+            assert_eq!(
+                ledger.fetch_item("g1", None).unwrap(),
+                Some(ItemState::Saved)
+            );
+            // Another feed's item with the same page is the same article.
+            assert_eq!(
+                ledger.fetch_item("other", page).unwrap(),
+                Some(ItemState::Saved)
+            );
+            assert_eq!(
+                ledger
+                    .fetch_item("new", Some("https://a.example/x"))
+                    .unwrap(),
+                None
+            );
+        });
     }
 }

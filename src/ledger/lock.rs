@@ -6,6 +6,9 @@
 //! held on `state/newsletter.lock`. The operating system drops it when the
 //! process exits, however it exits, so a crash never leaves a stale lock. The
 //! holder writes its PID into the file so the loser can say who holds it.
+//!
+//! With a PostgreSQL ledger the processes may be on different machines, so
+//! [`ProcessLock`] takes a lock in the database instead ([`DatabaseLock`]).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -24,6 +27,16 @@ pub enum LockError {
         pid.map(|p| format!(" (`ps -p {p}` shows it)")).unwrap_or_default()
     )]
     Held { path: PathBuf, pid: Option<u32> },
+    #[error(
+        "{target}: another newsletter process{} is sending or running a cycle on this ledger, so this one stops rather than send twice\n  hint: wait for it to finish; `newsletter send --worker` may run beside it",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    HeldInDatabase {
+        target: String,
+        holder: Option<String>,
+    },
+    #[error("cannot take the state lock in the database")]
+    Database(#[source] crate::ledger::LedgerError),
     #[error("{path}: cannot take the state lock: {source}\n  hint: check the [paths] state folder exists and is writable")]
     Io {
         path: PathBuf,
@@ -88,6 +101,26 @@ impl Drop for StateLock {
         // Clear the PID first so nobody is blamed for a lock already released.
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
+    }
+}
+
+/// The lock that keeps two processes from running the same cycle: the state
+/// folder's file lock for a SQLite ledger, a database lock for PostgreSQL.
+pub enum ProcessLock {
+    File(StateLock),
+    Database(super::DatabaseLock),
+}
+
+impl ProcessLock {
+    /// Takes the lock `config`'s ledger calls for, without waiting.
+    pub fn acquire(config: &crate::config::Config) -> Result<ProcessLock, LockError> {
+        match &config.ledger.url {
+            None => StateLock::acquire(&config.paths.state).map(ProcessLock::File),
+            Some(url) => {
+                let ledger = super::Ledger::for_config(config).map_err(LockError::Database)?;
+                super::DatabaseLock::acquire(ledger, &super::redact(url)).map(ProcessLock::Database)
+            }
+        }
     }
 }
 

@@ -7,10 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
-use rusqlite::{params, OptionalExtension, Row};
-
+use super::backend::{args, Conn, Row};
+use super::migrate::Migration;
 use super::{Ledger, LedgerError};
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,17 +104,14 @@ fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
+fn record_from_row(row: &Row) -> Result<RunRecord, LedgerError> {
     let slot: String = row.get(0)?;
     let status: String = row.get(1)?;
-    let bad = |message: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, message.into())
-    };
     Ok(RunRecord {
         slot: DateTime::parse_from_rfc3339(&slot)
-            .map_err(|e| bad(format!("runs.slot {slot:?}: {e}")))?
+            .map_err(|e| LedgerError::Value(format!("runs.slot {slot:?}: {e}")))?
             .with_timezone(&Utc),
-        status: status.parse().map_err(bad)?,
+        status: status.parse().map_err(LedgerError::Value)?,
         trigger: row.get(2)?,
         issue: row.get(3)?,
         started_at: row.get(4)?,
@@ -123,14 +120,13 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<RunRecord> {
     })
 }
 
+pub(super) const MIGRATIONS: &[Migration] = &[Migration::code("runs-1-trigger", add_trigger)];
+
 /// Brings a `runs` table made by an earlier version up to date (the
-/// `trigger` column came later); run after the schema is created.
-pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let has_trigger: bool = conn
-        .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'trigger'")?
-        .exists([])?;
-    if !has_trigger {
-        conn.execute_batch("ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'slot'")?;
+/// `trigger` column came later; `core-1` already has it).
+fn add_trigger(conn: &Conn) -> Result<(), LedgerError> {
+    if !conn.has_column("runs", "trigger")? {
+        conn.batch("ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'slot'")?;
     }
     Ok(())
 }
@@ -143,14 +139,14 @@ impl Ledger {
         &self,
         slot: &DateTime<Tz>,
     ) -> Result<Option<RunRecord>, LedgerError> {
-        Ok(self
-            .conn
-            .query_row(
+        self.conn
+            .query_opt(
                 &format!("SELECT {COLUMNS} FROM runs WHERE slot = ?1"),
-                [slot_key(slot)],
-                record_from_row,
-            )
-            .optional()?)
+                args![slot_key(slot)],
+            )?
+            .as_ref()
+            .map(record_from_row)
+            .transpose()
     }
 
     /// Marks `slot` as started (replacing a failed or interrupted attempt).
@@ -165,7 +161,7 @@ impl Ledger {
              VALUES (?1, 'running', ?2, NULL, ?3, NULL, NULL)
              ON CONFLICT (slot) DO UPDATE SET status = 'running', trigger = ?2,
                  started_at = ?3, finished_at = NULL, detail = NULL",
-            params![slot_key(slot), trigger.as_str(), stamp(now)],
+            args![slot_key(slot), trigger.as_str(), stamp(now)],
         )?;
         Ok(())
     }
@@ -182,7 +178,7 @@ impl Ledger {
         self.conn.execute(
             "UPDATE runs SET status = ?2, issue = COALESCE(?3, issue), finished_at = ?4, detail = ?5
              WHERE slot = ?1",
-            params![slot_key(slot), status.as_str(), issue, stamp(now), detail],
+            args![slot_key(slot), status.as_str(), issue, stamp(now), detail],
         )?;
         Ok(())
     }
@@ -200,23 +196,27 @@ impl Ledger {
              VALUES (?1, 'skipped', ?2, NULL, ?3, ?3, ?4)
              ON CONFLICT (slot) DO UPDATE SET status = 'skipped', trigger = ?2,
                  finished_at = ?3, detail = ?4",
-            params![slot_key(slot), trigger.as_str(), stamp(now), detail],
+            args![slot_key(slot), trigger.as_str(), stamp(now), detail],
         )?;
         Ok(())
     }
 
     /// The most recent runs, newest slot first.
     pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRecord>, LedgerError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM runs ORDER BY slot DESC LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit as i64], record_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.conn
+            .query(
+                &format!("SELECT {COLUMNS} FROM runs ORDER BY slot DESC LIMIT ?1"),
+                args![limit],
+            )?
+            .iter()
+            .map(record_from_row)
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
     use chrono::FixedOffset;
 
@@ -226,73 +226,67 @@ mod tests {
 
     #[test]
     fn a_slot_is_keyed_by_its_instant_whatever_the_offset() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        let london = at("2026-06-02T07:00:00+01:00");
-        let utc = at("2026-06-02T06:00:00Z");
-        let now = Utc::now();
-        assert_eq!(ledger.run_for_slot(&london).unwrap(), None);
-        ledger.begin_run(&london, RunTrigger::Slot, now).unwrap();
-        let rec = ledger.run_for_slot(&utc).unwrap().unwrap();
-        assert_eq!(rec.status, RunStatus::Running);
-        assert_eq!(slot_key(&rec.slot), "2026-06-02T06:00:00Z");
+        testing::each_backend(|open| {
+            let ledger = open();
+            let london = at("2026-06-02T07:00:00+01:00");
+            let utc = at("2026-06-02T06:00:00Z");
+            let now = Utc::now();
+            assert_eq!(ledger.run_for_slot(&london).unwrap(), None);
+            ledger.begin_run(&london, RunTrigger::Slot, now).unwrap();
+            let rec = ledger.run_for_slot(&utc).unwrap().unwrap();
+            assert_eq!(rec.status, RunStatus::Running);
+            assert_eq!(slot_key(&rec.slot), "2026-06-02T06:00:00Z");
 
-        ledger
-            .finish_run(&utc, RunStatus::Done, Some(3), "3 sent", now)
-            .unwrap();
-        let rec = ledger.run_for_slot(&london).unwrap().unwrap();
-        assert_eq!(rec.status, RunStatus::Done);
-        assert_eq!(rec.issue, Some(3));
-        assert_eq!(rec.detail.as_deref(), Some("3 sent"));
-        assert!(rec.status.is_final());
+            ledger
+                .finish_run(&utc, RunStatus::Done, Some(3), "3 sent", now)
+                .unwrap();
+            let rec = ledger.run_for_slot(&london).unwrap().unwrap();
+            assert_eq!(rec.status, RunStatus::Done);
+            assert_eq!(rec.issue, Some(3));
+            assert_eq!(rec.detail.as_deref(), Some("3 sent"));
+            assert!(rec.status.is_final());
+        });
     }
 
     #[test]
     fn a_failed_run_can_be_restarted_and_skips_are_recorded() {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        let slot = at("2026-11-24T07:00:00Z");
-        let now = Utc::now();
-        ledger.begin_run(&slot, RunTrigger::Daemon, now).unwrap();
-        ledger
-            .finish_run(&slot, RunStatus::Failed, None, "smtp down", now)
-            .unwrap();
-        assert!(!ledger
-            .run_for_slot(&slot)
-            .unwrap()
-            .unwrap()
-            .status
-            .is_final());
-        ledger.begin_run(&slot, RunTrigger::Slot, now).unwrap();
-        let rec = ledger.run_for_slot(&slot).unwrap().unwrap();
-        assert_eq!(rec.status, RunStatus::Running);
-        assert_eq!(rec.detail, None);
-        assert_eq!(rec.trigger, "slot");
+        testing::each_backend(|open| {
+            let ledger = open();
+            let slot = at("2026-11-24T07:00:00Z");
+            let now = Utc::now();
+            ledger.begin_run(&slot, RunTrigger::Daemon, now).unwrap();
+            ledger
+                .finish_run(&slot, RunStatus::Failed, None, "smtp down", now)
+                .unwrap();
+            assert!(!ledger
+                .run_for_slot(&slot)
+                .unwrap()
+                .unwrap()
+                .status
+                .is_final());
+            ledger.begin_run(&slot, RunTrigger::Slot, now).unwrap();
+            let rec = ledger.run_for_slot(&slot).unwrap().unwrap();
+            assert_eq!(rec.status, RunStatus::Running);
+            assert_eq!(rec.detail, None);
+            assert_eq!(rec.trigger, "slot");
 
-        let later = at("2026-11-26T07:00:00Z");
-        ledger
-            .record_skipped(&later, RunTrigger::Daemon, "missed", now)
-            .unwrap();
-        let runs = ledger.recent_runs(10).unwrap();
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[0].status, RunStatus::Skipped);
-        assert_eq!(runs[1].slot, slot.with_timezone(&Utc));
+            let later = at("2026-11-26T07:00:00Z");
+            ledger
+                .record_skipped(&later, RunTrigger::Daemon, "missed", now)
+                .unwrap();
+            let runs = ledger.recent_runs(10).unwrap();
+            assert_eq!(runs.len(), 2);
+            assert_eq!(runs[0].status, RunStatus::Skipped);
+            assert_eq!(runs[1].slot, slot.with_timezone(&Utc));
+        });
     }
 
-    #[test]
-    fn an_older_runs_table_gains_the_trigger_column() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.sqlite");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE runs (slot TEXT PRIMARY KEY, status TEXT NOT NULL, issue INTEGER,
-                 started_at TEXT NOT NULL, finished_at TEXT, detail TEXT);
-                 INSERT INTO runs VALUES ('2026-11-19T07:00:00Z', 'done', 1, 'x', 'y', NULL);",
-            )
-            .unwrap();
-        }
-        let ledger = Ledger::open(&path).unwrap();
+    const OLD_RUNS: &str =
+        "CREATE TABLE runs (slot TEXT PRIMARY KEY, status TEXT NOT NULL, issue INTEGER,
+         started_at TEXT NOT NULL, finished_at TEXT, detail TEXT);
+         INSERT INTO runs VALUES ('2026-11-19T07:00:00Z', 'done', 1, 'x', 'y', NULL);";
+
+    fn check_old_run_gained_trigger(ledger: &Ledger) {
         let old = ledger
             .run_for_slot(&at("2026-11-19T07:00:00Z"))
             .unwrap()
@@ -304,5 +298,29 @@ mod tests {
         ledger
             .begin_run(&at("2026-11-24T07:00:00Z"), RunTrigger::Daemon, Utc::now())
             .unwrap();
+    }
+
+    #[test]
+    fn an_older_runs_table_gains_the_trigger_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(OLD_RUNS)
+            .unwrap();
+        check_old_run_gained_trigger(&Ledger::open(&path).unwrap());
+        match testing::postgres_schema() {
+            Some(schema) => {
+                postgres::Client::connect(&schema.url, postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(OLD_RUNS)
+                    .unwrap();
+                check_old_run_gained_trigger(&Ledger::open_postgres(&schema.url, None).unwrap());
+            }
+            None => eprintln!(
+                "skipping the PostgreSQL run: {} is not set",
+                testing::POSTGRES_ENV
+            ),
+        }
     }
 }

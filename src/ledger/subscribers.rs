@@ -5,12 +5,15 @@
 //! SQL here is kept portable to PostgreSQL (`ON CONFLICT`, text timestamps).
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{params, OptionalExtension};
 
+use super::backend::args;
+use super::migrate::Migration;
 use super::{Ledger, LedgerError};
 use crate::audience::SubscriberStatus;
 
-pub(super) const SCHEMA: &str = "
+pub(super) const MIGRATIONS: &[Migration] = &[Migration::sql("subscribers-1", SCHEMA)];
+
+const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS subscribers (
     email       TEXT PRIMARY KEY,
     address     TEXT NOT NULL,
@@ -69,45 +72,29 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn parse_status(text: String) -> rusqlite::Result<SubscriberStatus> {
-    text.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+fn parse_status(text: String) -> Result<SubscriberStatus, LedgerError> {
+    text.parse().map_err(LedgerError::Value)
 }
 
 impl Ledger {
     /// The reader with this address (any case), if the store knows them.
     pub fn subscriber(&self, address: &str) -> Result<Option<SubscriberRecord>, LedgerError> {
         let key = address.trim().to_lowercase();
-        let row = self
-            .conn
-            .query_row(
-                "SELECT email, address, name, status, created_at, changed_at FROM subscribers WHERE email = ?1",
-                [&key],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                    ))
-                },
-            )
-            .optional()?;
-        row.map(|(email, address, name, status, created_at, changed_at)| {
-            Ok(SubscriberRecord {
-                email,
-                address,
-                name,
-                status: parse_status(status)?,
-                created_at,
-                changed_at,
-            })
-        })
-        .transpose()
-        .map_err(LedgerError::Sql)
+        let Some(r) = self.conn.query_opt(
+            "SELECT email, address, name, status, created_at, changed_at FROM subscribers WHERE email = ?1",
+            args![&key],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SubscriberRecord {
+            email: r.get(0)?,
+            address: r.get(1)?,
+            name: r.get(2)?,
+            status: parse_status(r.get(3)?)?,
+            created_at: r.get(4)?,
+            changed_at: r.get(5)?,
+        }))
     }
 
     /// Sets a reader's status, adding them to the store if needed, and
@@ -127,134 +114,127 @@ impl Ledger {
         let address = address.trim();
         let key = address.to_lowercase();
         let at = now();
-        // IMMEDIATE takes the write lock before reading, so a concurrent
-        // writer (a send, another request) makes this wait in the busy
-        // timeout instead of failing with "database is locked" on upgrade.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let before: Option<String> = tx
-            .query_row(
-                "SELECT status FROM subscribers WHERE email = ?1",
-                [&key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let before = before.map(parse_status).transpose()?;
-        let change = match before {
-            Some(old) if old == status => {
-                if !name.is_empty() {
-                    tx.execute(
-                        "UPDATE subscribers SET name = ?2 WHERE email = ?1",
-                        params![key, name],
-                    )?;
+        // A write transaction from the start (IMMEDIATE on SQLite), so a
+        // concurrent writer makes this wait instead of failing on upgrade.
+        self.conn.in_transaction(|tx| {
+            let before: Option<String> = tx
+                .query_opt("SELECT status FROM subscribers WHERE email = ?1", args![&key])?
+                .map(|r| r.get(0))
+                .transpose()?;
+            let before = before.map(parse_status).transpose()?;
+            let change = match before {
+                Some(old) if old == status => {
+                    if !name.is_empty() {
+                        tx.execute(
+                            "UPDATE subscribers SET name = ?2 WHERE email = ?1",
+                            args![&key, name],
+                        )?;
+                    }
+                    return Ok(StatusChange::Unchanged);
                 }
-                tx.commit()?;
-                return Ok(StatusChange::Unchanged);
-            }
-            Some(old) => {
-                tx.execute(
-                    "UPDATE subscribers SET status = ?2, changed_at = ?3, name = CASE WHEN ?4 = '' THEN name ELSE ?4 END WHERE email = ?1",
-                    params![key, status.as_str(), at, name],
-                )?;
-                StatusChange::Changed(old)
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO subscribers (email, address, name, status, created_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                    params![key, address, name, status.as_str(), at],
-                )?;
-                StatusChange::Added
-            }
-        };
-        tx.execute(
-            "INSERT INTO subscriber_events (email, at, from_status, to_status, reason, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                key,
-                at,
-                before.map(|s| s.as_str()),
-                status.as_str(),
-                reason,
-                origin
-            ],
-        )?;
-        tx.commit()?;
-        Ok(change)
+                Some(old) => {
+                    tx.execute(
+                        "UPDATE subscribers SET status = ?2, changed_at = ?3, name = CASE WHEN ?4 = '' THEN name ELSE ?4 END WHERE email = ?1",
+                        args![&key, status.as_str(), &at, name],
+                    )?;
+                    StatusChange::Changed(old)
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO subscribers (email, address, name, status, created_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                        args![&key, address, name, status.as_str(), &at],
+                    )?;
+                    StatusChange::Added
+                }
+            };
+            tx.execute(
+                "INSERT INTO subscriber_events (email, at, from_status, to_status, reason, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                args![
+                    &key,
+                    &at,
+                    before.map(|s| s.as_str()),
+                    status.as_str(),
+                    reason,
+                    origin
+                ],
+            )?;
+            Ok(change)
+        })
     }
 
     /// The history of one reader, oldest first.
     pub fn subscriber_history(&self, address: &str) -> Result<Vec<SubscriberEvent>, LedgerError> {
         let key = address.trim().to_lowercase();
-        let mut statement = self.conn.prepare(
-            "SELECT at, from_status, to_status, reason, origin FROM subscriber_events WHERE email = ?1 ORDER BY id",
-        )?;
-        let rows = statement
-            .query_map([&key], |r| {
+        self.conn
+            .query(
+                "SELECT at, from_status, to_status, reason, origin FROM subscriber_events WHERE email = ?1 ORDER BY id",
+                args![&key],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(SubscriberEvent {
                     at: r.get(0)?,
-                    from: r
-                        .get::<_, Option<String>>(1)?
-                        .map(parse_status)
-                        .transpose()?,
+                    from: r.get::<Option<String>>(1)?.map(parse_status).transpose()?,
                     to: parse_status(r.get(2)?)?,
                     reason: r.get(3)?,
                     origin: r.get(4)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+            })
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
 
     #[test]
     fn a_status_change_is_recorded_once_with_its_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        assert_eq!(ledger.subscriber("Ann@Example.com").unwrap(), None);
-        let added = ledger
-            .set_subscriber_status(
-                "Ann@Example.com",
-                "Ann",
-                SubscriberStatus::Active,
-                "listed",
-                "test",
-            )
-            .unwrap();
-        assert_eq!(added, StatusChange::Added);
-        let again = ledger
-            .set_subscriber_status(
-                "ann@example.com",
-                "",
-                SubscriberStatus::Active,
-                "listed",
-                "test",
-            )
-            .unwrap();
-        assert_eq!(again, StatusChange::Unchanged);
-        let changed = ledger
-            .set_subscriber_status(
-                "ANN@example.com",
-                "",
-                SubscriberStatus::Unsubscribed,
-                "one-click unsubscribe",
-                "serve",
-            )
-            .unwrap();
-        assert_eq!(changed, StatusChange::Changed(SubscriberStatus::Active));
-        let record = ledger.subscriber("ann@EXAMPLE.com").unwrap().unwrap();
-        assert_eq!(record.address, "Ann@Example.com");
-        assert_eq!(record.name, "Ann");
-        assert_eq!(record.status, SubscriberStatus::Unsubscribed);
-        let history = ledger.subscriber_history("ann@example.com").unwrap();
-        assert_eq!(history.len(), 2, "{history:?}");
-        assert_eq!(history[1].from, Some(SubscriberStatus::Active));
-        assert_eq!(history[1].to, SubscriberStatus::Unsubscribed);
-        assert_eq!(history[1].reason, "one-click unsubscribe");
-        assert_eq!(history[1].origin, "serve");
+        testing::each_backend(|open| {
+            let mut ledger = open();
+            assert_eq!(ledger.subscriber("Ann@Example.com").unwrap(), None);
+            let added = ledger
+                .set_subscriber_status(
+                    "Ann@Example.com",
+                    "Ann",
+                    SubscriberStatus::Active,
+                    "listed",
+                    "test",
+                )
+                .unwrap();
+            assert_eq!(added, StatusChange::Added);
+            let again = ledger
+                .set_subscriber_status(
+                    "ann@example.com",
+                    "",
+                    SubscriberStatus::Active,
+                    "listed",
+                    "test",
+                )
+                .unwrap();
+            assert_eq!(again, StatusChange::Unchanged);
+            let changed = ledger
+                .set_subscriber_status(
+                    "ANN@example.com",
+                    "",
+                    SubscriberStatus::Unsubscribed,
+                    "one-click unsubscribe",
+                    "serve",
+                )
+                .unwrap();
+            assert_eq!(changed, StatusChange::Changed(SubscriberStatus::Active));
+            let record = ledger.subscriber("ann@EXAMPLE.com").unwrap().unwrap();
+            assert_eq!(record.address, "Ann@Example.com");
+            assert_eq!(record.name, "Ann");
+            assert_eq!(record.status, SubscriberStatus::Unsubscribed);
+            let history = ledger.subscriber_history("ann@example.com").unwrap();
+            assert_eq!(history.len(), 2, "{history:?}");
+            assert_eq!(history[1].from, Some(SubscriberStatus::Active));
+            assert_eq!(history[1].to, SubscriberStatus::Unsubscribed);
+            assert_eq!(history[1].reason, "one-click unsubscribe");
+            assert_eq!(history[1].origin, "serve");
+        });
     }
 
     #[test]

@@ -26,7 +26,8 @@ use crate::problem::Problem;
 pub mod daemon;
 pub mod timer;
 
-use crate::ledger::{LockError, StateLock};
+use crate::ledger::lock::ProcessLock;
+use crate::ledger::LockError;
 
 #[derive(Debug, Error)]
 pub enum ScheduleError {
@@ -299,8 +300,8 @@ where
         .at
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(Utc::now);
-    let _lock = StateLock::acquire(&config.paths.state)?;
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let _lock = ProcessLock::acquire(config)?;
+    let ledger = Ledger::for_config(config)?;
     let trigger = if opts.now {
         RunTrigger::Manual
     } else if opts.daemon {
@@ -446,6 +447,7 @@ pub fn pipeline(
             dry_run: false,
             resend_ambiguous: false,
             progress: false,
+            worker: false,
         },
     )?;
     if let Some(why) = report.paused {

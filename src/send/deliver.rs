@@ -15,11 +15,11 @@ use std::time::Duration;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use crate::config::Config;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError};
 use crate::problem::Problem;
 
 use super::message::Composer;
-use super::record::Recorder;
+use super::record::{Recorder, Sending};
 use super::select::{Job, JobSource};
 use super::smtp::{FailKind, Failure};
 use super::transport::{Outbox, Smtp, Transport};
@@ -113,9 +113,14 @@ fn deliver_to_outbox(
                 }
             };
             if let Some(l) = ledger {
-                if let Err(e) = lock(l).mark_sending(issue, &job.recipient) {
-                    error = Some(e.into());
-                    return false;
+                match lock(l).mark_sending(issue, &job.recipient) {
+                    Ok(()) => {}
+                    // Another worker took this reader over after our lease ran out.
+                    Err(LedgerError::LeaseLost { .. }) => continue,
+                    Err(e) => {
+                        error = Some(e.into());
+                        return false;
+                    }
                 }
             }
             let reply = match outbox.write(&job.address, &composed) {
@@ -247,10 +252,25 @@ async fn worker(
                 }
             }
             let Some(c) = conn.as_mut() else { break };
+            let mut lease_lost = false;
             let result = shared
                 .smtp
-                .deliver(c, &composed, || shared.ledger.sending(&job.recipient))
+                .deliver(c, &composed, || {
+                    match shared.ledger.sending(&job.recipient) {
+                        Err(Sending::LeaseLost) => {
+                            lease_lost = true;
+                            Err("the reader passed to another worker".into())
+                        }
+                        Err(Sending::Failed(e)) => Err(e),
+                        Ok(()) => Ok(()),
+                    }
+                })
                 .await;
+            if lease_lost {
+                // Another worker sends this one; this connection is mid-envelope.
+                conn = None;
+                break;
+            }
             match result {
                 Ok(reply) => {
                     shared.consecutive_errors.store(0, Ordering::SeqCst);

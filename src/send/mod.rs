@@ -4,8 +4,9 @@
 //!
 //! A list send has two phases. First the list is streamed into the ledger
 //! (one row per lower-cased address, so duplicates merge and a `sent` row
-//! stays sent); then the rows still `queued` are paged out of the ledger and
-//! delivered. The ledger is the queue, so memory does not grow with the list.
+//! stays sent); then the rows still `queued` are claimed from the ledger in
+//! leased batches and delivered. The ledger is the queue, so memory does not
+//! grow with the list, and several senders (`send --worker`) can share it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 use crate::config::Config;
-use crate::ledger::{DeliveryCounts, Ledger};
+use crate::ledger::{Claim, DeliveryCounts, Ledger};
 use crate::problem::Problem;
 
 mod deliver;
@@ -77,7 +78,8 @@ impl SendError {
                 | SendError::BadConfig { .. }
                 | SendError::BadFlag(_)
                 | SendError::NoIssue(_)
-        ) || matches!(self, SendError::Io { path, .. } if path.extension().is_some_and(|e| e == "csv"))
+        ) || matches!(self, SendError::Ledger(e) if e.is_bad_input())
+            || matches!(self, SendError::Io { path, .. } if path.extension().is_some_and(|e| e == "csv"))
     }
 }
 
@@ -100,6 +102,9 @@ pub struct SendOptions {
     pub resend_ambiguous: bool,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
+    /// `send --worker`: one of several senders sharing the list (no state
+    /// lock; rows are claimed in leased batches, as every list send does).
+    pub worker: bool,
 }
 
 /// How a send ended.
@@ -151,7 +156,7 @@ pub fn delivery_status(
     config: &Config,
     selector: &IssueSelector,
 ) -> Result<DeliveryStatus, SendError> {
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let ledger = Ledger::for_config(config)?;
     let issue = select::resolve_issue(config, &ledger, selector)?;
     Ok(DeliveryStatus {
         issue,
@@ -182,7 +187,7 @@ const STOPPED_BY_REQUEST: &str =
 /// delivery loop ([`deliver`]) over the transport. The ledger is opened
 /// once, here, and shared by every step.
 pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, SendError> {
-    let ledger = Ledger::open(&config.ledger_path())?;
+    let mut ledger = Ledger::for_config(config)?;
     let issue = select::resolve_issue(config, &ledger, &opts.issue)?;
     let manifest = select::load_manifest(config, issue)?;
     let test = !opts.to.is_empty();
@@ -248,12 +253,22 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
             0
         };
 
-    // Phase 2: deliver what is still to send.
+    // Phase 2: deliver what is still to send, claimed in leased batches so
+    // that other workers on the same ledger take disjoint readers.
+    let claim = Claim {
+        take_over: !opts.worker,
+        ..Claim::new(
+            std::time::Duration::from_secs(config.ledger.lease_secs),
+            config.ledger.claim_batch,
+        )
+    };
+    ledger.work_as(&claim.owner);
     let ledger = Arc::new(Mutex::new(ledger));
     let source = JobSource::Ledger {
         ledger: Arc::clone(&ledger),
         run,
         include_sending: opts.resend_ambiguous,
+        claim: claim.clone(),
     };
     let outcome = deliver::deliver(
         config,
@@ -266,9 +281,15 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     )?;
     apply_outcome(&mut report, outcome);
     let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-    let after = ledger.delivery_counts(issue, Some(run))?;
-    report.ambiguous = after.sending;
-    report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
+    ledger.release_claims(issue, &claim.owner)?;
+    if opts.worker {
+        // Rows another live worker has in DATA are its to report, not ours.
+        (report.ambiguous, report.ambiguous_recipients) =
+            ledger.stranded_deliveries(issue, run, &claim.owner, 20)?;
+    } else {
+        report.ambiguous = ledger.delivery_counts(issue, Some(run))?.sending;
+        report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
+    }
     Ok(report)
 }
 

@@ -10,6 +10,23 @@ use std::sync::{Arc, Mutex};
 
 use crate::ledger::{Ledger, LedgerError};
 
+/// Why a row could not be marked `sending`.
+#[derive(Debug)]
+pub(super) enum Sending {
+    /// Another worker took the reader over (its lease on this one lapsed).
+    LeaseLost,
+    Failed(String),
+}
+
+impl From<LedgerError> for Sending {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::LeaseLost { .. } => Sending::LeaseLost,
+            other => Sending::Failed(other.to_string()),
+        }
+    }
+}
+
 /// A delivery the server accepted, not yet written to the ledger.
 struct SentMark {
     recipient: String,
@@ -53,16 +70,14 @@ impl Recorder {
 
     /// Commits `recipient` as `sending`, together with the held sent marks,
     /// before returning. On failure nothing is written and the marks stay held.
-    pub fn sending(&self, recipient: &str) -> Result<(), String> {
+    pub fn sending(&self, recipient: &str) -> Result<(), Sending> {
         let Some(l) = &self.ledger else {
             return Ok(());
         };
         let held = std::mem::take(&mut *lock(&self.held));
         let ledger = lock(l);
         if held.is_empty() {
-            return ledger
-                .mark_sending(self.issue, recipient)
-                .map_err(|e| e.to_string());
+            return Ok(ledger.mark_sending(self.issue, recipient)?);
         }
         let result = self
             .commit(&ledger, &held)
@@ -71,7 +86,7 @@ impl Recorder {
         if let Err(e) = result {
             let _ = ledger.rollback();
             lock(&self.held).extend(held);
-            return Err(e.to_string());
+            return Err(e.into());
         }
         Ok(())
     }
@@ -108,7 +123,9 @@ impl Recorder {
 
     /// Opens a transaction and writes `held` into it.
     fn commit(&self, ledger: &Ledger, held: &[SentMark]) -> Result<(), LedgerError> {
-        ledger.begin()?;
+        // A plain transaction: the workers' writes to their own rows need
+        // no writer lock (unlike enqueueing, see `Ledger::begin`).
+        ledger.begin_rows()?;
         for m in held {
             ledger.mark_sent(self.issue, &m.recipient, &m.reply, &m.message_id)?;
         }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::build::{self, IssueManifest};
 use crate::config::Config;
-use crate::ledger::{DeliveryCounts, Enqueued, Ledger};
+use crate::ledger::{Claim, DeliveryCounts, Enqueued, Ledger};
 use crate::problem::Problem;
 
 use super::subscribers::{self, Row, SubscriberReader};
@@ -64,10 +64,18 @@ pub(super) fn enqueue_list(
     dry_run: bool,
     report: &mut SendReport,
 ) -> Result<(i64, DeliveryCounts), SendError> {
-    let run = ledger.begin_delivery_run(issue)?;
+    // The run number is taken inside the write transaction, so concurrent
+    // workers get distinct runs.
     let mut reader = SubscriberReader::open(&config.subscribers.file)?;
     let mut audience = crate::audience::Recipients::new();
     ledger.begin()?;
+    let run = match ledger.begin_delivery_run(issue) {
+        Ok(run) => run,
+        Err(e) => {
+            let _ = ledger.rollback();
+            return Err(e.into());
+        }
+    };
     let mut in_batch = 0usize;
     let enqueue_result = (|| -> Result<(), SendError> {
         while let Some(row) = reader.next_row() {
@@ -174,17 +182,17 @@ impl Job {
 
 /// Where the delivery loop takes its jobs from.
 pub(super) enum JobSource {
-    /// The rows of one send run still to deliver, paged out of the ledger.
+    /// The rows of one send run still to deliver, claimed from the ledger
+    /// a batch at a time (see `ledger::Claim`).
     Ledger {
         ledger: Arc<Mutex<Ledger>>,
         run: i64,
         include_sending: bool,
+        claim: Claim,
     },
     /// A fixed list (a test send).
     List(Vec<Job>),
 }
-
-const PAGE: usize = 1000;
 
 impl JobSource {
     /// Calls `f` with each page of jobs until it returns false or the source ends.
@@ -202,31 +210,28 @@ impl JobSource {
                 ledger,
                 run,
                 include_sending,
-            } => {
-                let mut after = 0i64;
-                loop {
-                    let page = {
-                        let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
-                        ledger.pending_deliveries(issue, Some(run), include_sending, after, PAGE)?
-                    };
-                    let Some(last) = page.last() else {
-                        return Ok(());
-                    };
-                    after = last.rowid;
-                    let jobs = page
-                        .into_iter()
-                        .map(|p| Job {
-                            recipient: p.recipient,
-                            address: p.address,
-                            name: p.name,
-                            fields: p.fields,
-                        })
-                        .collect();
-                    if !f(jobs) {
-                        return Ok(());
-                    }
+                claim,
+            } => loop {
+                let batch = {
+                    let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+                    ledger.claim_deliveries(issue, run, include_sending, &claim)?
+                };
+                if batch.is_empty() {
+                    return Ok(());
                 }
-            }
+                let jobs = batch
+                    .into_iter()
+                    .map(|p| Job {
+                        recipient: p.recipient,
+                        address: p.address,
+                        name: p.name,
+                        fields: p.fields,
+                    })
+                    .collect();
+                if !f(jobs) {
+                    return Ok(());
+                }
+            },
         }
     }
 }

@@ -9,4 +9,5 @@ pub mod sample;
 pub mod send_project;
 pub mod serve;
 pub mod smtp_server;
+pub mod store_server;
 pub mod test_ca;

@@ -293,7 +293,7 @@ fn first_issue_by_id(ledger: &Ledger, report: &Report) -> Result<Option<u32>, Le
 /// Reads and applies every input. One unreadable report is listed in
 /// `unreadable` and the rest go through.
 pub fn apply(config: &Config, inputs: &[Input]) -> Result<Summary, LedgerError> {
-    let mut ledger = Ledger::open(&config.ledger_path())?;
+    let mut ledger = Ledger::for_config(config)?;
     let secret = secret(config);
     let verp = config
         .delivery

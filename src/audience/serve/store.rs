@@ -50,7 +50,7 @@ pub enum Confirmed {
 
 impl Store {
     pub fn start(config: &Config) -> Result<Store, super::ServeError> {
-        let ledger = Ledger::open(&config.ledger_path())?;
+        let ledger = Ledger::for_config(config)?;
         let mut writer = Writer {
             ledger,
             list: config.subscribers.file.clone(),
