@@ -280,6 +280,12 @@ fn gone_status(status: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a notice's own prose says the mailbox or disk is full: a DSN that
+/// also says "user unknown" then contradicts itself, and the reader stays.
+pub fn says_mailbox_full(text: &str) -> bool {
+    find(SOFT, &text.to_lowercase()) == Some("mailbox full")
+}
+
 /// Classifies one recipient's failure. `status` is the enhanced code
 /// (`5.1.1`), `text` the diagnostic (any case), `command` the SMTP command the
 /// reply answered, `action` the DSN `Action:` field.
@@ -323,6 +329,12 @@ pub fn classify(
     if phrase == Some("host does not accept mail") && command != Some(Command::Data) {
         return v(Kind::Hard, "host unknown");
     }
+    // RFC 7504's 521 and RFC 7505's 556 say the domain takes no mail at all.
+    if matches!(super::text::reply_code(&lower), Some(521) | Some(556))
+        && !matches!(command, Some(Command::Data))
+    {
+        return v(Kind::Hard, "host does not accept mail");
+    }
     if status.starts_with("5.7.") {
         return v(Kind::Soft, "policy");
     }
@@ -348,6 +360,15 @@ pub fn classify(
     // x.2.x says the mailbox exists (RFC 3463): the words and code disagree,
     // and only the answer to RCPT TO settles it.
     if reason == "user unknown" && status.starts_with("5.2.") && command != Some(Command::RcptTo) {
+        return v(Kind::Soft, "recipient refused");
+    }
+    // A server that knows the user is unknown says 5.1.1; one that answers
+    // "user unknown" under the undefined 5.0.0 is often a filter reusing the
+    // words, so without a code that names the address the reader stays.
+    if reason == "user unknown"
+        && status == "5.0.0"
+        && super::text::enhanced_status(&lower).as_deref() == Some("5.0.0")
+    {
         return v(Kind::Soft, "recipient refused");
     }
     if reason == "user unknown" && command != Some(Command::RcptTo) {
@@ -519,6 +540,51 @@ mod tests {
             classify_reply(451, "try later", Some(Command::RcptTo)).kind,
             Kind::Soft
         );
+    }
+
+    #[test]
+    fn a_domain_that_takes_no_mail_is_gone() {
+        assert_eq!(
+            kind(
+                "5.3.2",
+                "example.net did not like our RCPT TO: 521 5.3.2 <cy@example.net>: this host does not take mail"
+            ),
+            Kind::Hard
+        );
+        assert_eq!(
+            classify_reply(556, "5.1.10 null MX", Some(Command::RcptTo)).kind,
+            Kind::Hard
+        );
+        assert_eq!(
+            classify_reply(521, "5.3.2 closed", Some(Command::Data)).kind,
+            Kind::Soft
+        );
+    }
+
+    #[test]
+    fn user_unknown_under_an_explicit_5_0_0_is_not_trusted() {
+        assert_eq!(
+            kind(
+                "5.0.0",
+                ">>> RCPT TO:<di@example.net>\n<<< 550 5.0.0 <di@example.net>... User unknown"
+            ),
+            Kind::Soft
+        );
+        // A bare 550 at RCPT (no enhanced code written) still removes.
+        assert_eq!(
+            classify_reply(550, "<di@example.net>: user unknown", Some(Command::RcptTo)).kind,
+            Kind::Hard
+        );
+    }
+
+    #[test]
+    fn a_notice_that_says_the_disk_is_full_is_noticed() {
+        assert!(says_mailbox_full(
+            "Your mail to <ed> bounced:\nNot enough disk space"
+        ));
+        assert!(!says_mailbox_full(
+            "Returned mail: see transcript for details"
+        ));
     }
 
     #[test]

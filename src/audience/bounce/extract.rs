@@ -14,7 +14,7 @@
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
-use super::classify::{classify, command_in, Verdict};
+use super::classify::{classify, command_in, says_mailbox_full, Verdict};
 use super::notice::{looks_like_bounce, notice_findings};
 use super::text::{addresses, enhanced_status, fold, reply_code, strip_tags};
 use super::{BounceError, Finding, Kind, Report};
@@ -452,7 +452,13 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
                 (Some(s), _) => s.clone(),
                 (None, w) => w.unwrap_or_default(),
             };
-            let verdict = classify(Some(&status), &text, command, record.action.as_deref());
+            let mut verdict = classify(Some(&status), &text, command, record.action.as_deref());
+            if verdict.kind == Kind::Hard && own_words && says_mailbox_full(segment) {
+                verdict = Verdict {
+                    kind: Kind::Soft,
+                    reason: "mailbox full",
+                };
+            }
             let shown = if record.diagnostic.is_empty() {
                 segment
             } else {
