@@ -286,6 +286,17 @@ pub fn says_mailbox_full(text: &str) -> bool {
     find(SOFT, &text.to_lowercase()) == Some("mailbox full")
 }
 
+/// Whether a transcript shows the replies only after DATA (pipelining), so
+/// that they answered RCPT TO is inferred ("need RCPT"), not stated. That is
+/// not enough to overrule a code (x.2.x) that says the mailbox exists.
+pub fn rcpt_only_inferred(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains(">>> data")
+        && command_in(&lower) == Some(Command::RcptTo)
+        && !lower.contains(">>> rcpt")
+        && !lower.contains("rcpt to")
+}
+
 /// Classifies one recipient's failure. `status` is the enhanced code
 /// (`5.1.1`), `text` the diagnostic (any case), `command` the SMTP command the
 /// reply answered, `action` the DSN `Action:` field.
@@ -335,7 +346,13 @@ pub fn classify(
     {
         return v(Kind::Hard, "host does not accept mail");
     }
-    if status.starts_with("5.7.") {
+    // x.7.x is soft, unless the server's own reply to RCPT TO had no enhanced
+    // code and named the address gone: then the 5.7.x is only the reporting
+    // MTA's guess, and the remote server's words are the evidence.
+    let remote_gone_at_rcpt = command == Some(Command::RcptTo)
+        && super::text::enhanced_status(&lower).is_none()
+        && phrase.is_some_and(|p| p != "not in directory");
+    if status.starts_with("5.7.") && !remote_gone_at_rcpt {
         return v(Kind::Soft, "policy");
     }
     let by_status = gone_status(status);
@@ -412,6 +429,9 @@ pub fn command_in(text: &str) -> Option<Command> {
         "does not like recipient",
         "rcpt command",
         "(rcpt)",
+        // Messaging Server's words when the remote refused the RCPT TO
+        // address itself (its refusals of the message say "message").
+        "has rejected address",
     ]) {
         return Some(Command::RcptTo);
     }
@@ -584,6 +604,38 @@ mod tests {
         ));
         assert!(!says_mailbox_full(
             "Returned mail: see transcript for details"
+        ));
+    }
+
+    #[test]
+    fn a_policy_code_the_remote_never_gave_does_not_hide_an_unknown_user() {
+        // The remote answered RCPT TO with a bare 553; the 5.7.1 is the relay's.
+        assert_eq!(
+            kind(
+                "5.7.1",
+                ">>> RCPT TO:<ivy@example.org>\n<<< 553 Invalid recipient ivy@example.org"
+            ),
+            Kind::Hard
+        );
+        // The remote's own 5.7.1 is policy, whatever the words.
+        assert_eq!(
+            kind(
+                "5.7.1",
+                ">>> RCPT TO:<ivy@example.org>\n<<< 550 5.7.1 Invalid recipient ivy@example.org"
+            ),
+            Kind::Soft
+        );
+    }
+
+    #[test]
+    fn a_rejected_address_is_a_refusal_at_rcpt() {
+        assert_eq!(
+            command_in("Reason: Remote SMTP server has rejected address"),
+            Some(Command::RcptTo)
+        );
+        assert!(rcpt_only_inferred(">>> DATA\n<<< 550 x\n<<< 503 Need RCPT"));
+        assert!(!rcpt_only_inferred(
+            ">>> RCPT TO:<a@b>\n<<< 550 x\n>>> DATA\n<<< 503 Need RCPT"
         ));
     }
 
