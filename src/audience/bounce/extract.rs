@@ -685,6 +685,22 @@ Passing this on.\r\n\r\n> From: Mail Delivery Subsystem <MAILER-DAEMON@example.c
     }
 
     #[test]
+    fn a_list_robot_refusing_our_post_is_a_soft_refusal() {
+        let raw = "From: birds-admin@lists.example.org\r\nTo: n@example.com\r\n\
+Subject: Your post to birds was not accepted\r\nList-Subscribe: <mailto:birds-ctl@lists.example.org>\r\n\r\n\
+Only members may post to the list <birds@lists.example.org>.\r\n";
+        let report = read_report(raw.as_bytes()).unwrap();
+        assert_eq!(report.findings[0].recipient, "birds@lists.example.org");
+        assert_eq!(report.findings[0].kind, Kind::Soft);
+        // The same words from a person (no list headers) are not a report.
+        let person = raw.replace(
+            "List-Subscribe: <mailto:birds-ctl@lists.example.org>\r\n",
+            "",
+        );
+        assert!(read_report(person.as_bytes()).unwrap().findings.is_empty());
+    }
+
+    #[test]
     fn not_a_message_is_an_error_not_a_panic() {
         assert_eq!(read_report(b""), Err(BounceError::NotAMessage));
     }
