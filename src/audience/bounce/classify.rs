@@ -351,7 +351,7 @@ pub fn classify(
     // MTA's guess, and the remote server's words are the evidence.
     let remote_gone_at_rcpt = command == Some(Command::RcptTo)
         && super::text::enhanced_status(&lower).is_none()
-        && phrase.is_some_and(|p| p != "not in directory");
+        && phrase.is_some();
     if status.starts_with("5.7.") && !remote_gone_at_rcpt {
         return v(Kind::Soft, "policy");
     }
