@@ -280,6 +280,23 @@ fn gone_status(status: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a notice's own prose says the mailbox or disk is full: a DSN that
+/// also says "user unknown" then contradicts itself, and the reader stays.
+pub fn says_mailbox_full(text: &str) -> bool {
+    find(SOFT, &text.to_lowercase()) == Some("mailbox full")
+}
+
+/// Whether a transcript shows the replies only after DATA (pipelining), so
+/// that they answered RCPT TO is inferred ("need RCPT"), not stated. That is
+/// not enough to overrule a code (x.2.x) that says the mailbox exists.
+pub fn rcpt_only_inferred(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains(">>> data")
+        && command_in(&lower) == Some(Command::RcptTo)
+        && !lower.contains(">>> rcpt")
+        && !lower.contains("rcpt to")
+}
+
 /// Classifies one recipient's failure. `status` is the enhanced code
 /// (`5.1.1`), `text` the diagnostic (any case), `command` the SMTP command the
 /// reply answered, `action` the DSN `Action:` field.
@@ -323,7 +340,19 @@ pub fn classify(
     if phrase == Some("host does not accept mail") && command != Some(Command::Data) {
         return v(Kind::Hard, "host unknown");
     }
-    if status.starts_with("5.7.") {
+    // RFC 7504's 521 and RFC 7505's 556 say the domain takes no mail at all.
+    if matches!(super::text::reply_code(&lower), Some(521) | Some(556))
+        && !matches!(command, Some(Command::Data))
+    {
+        return v(Kind::Hard, "host does not accept mail");
+    }
+    // x.7.x is soft, unless the server's own reply to RCPT TO had no enhanced
+    // code and named the address gone: then the 5.7.x is only the reporting
+    // MTA's guess, and the remote server's words are the evidence.
+    let remote_gone_at_rcpt = command == Some(Command::RcptTo)
+        && super::text::enhanced_status(&lower).is_none()
+        && phrase.is_some();
+    if status.starts_with("5.7.") && !remote_gone_at_rcpt {
         return v(Kind::Soft, "policy");
     }
     let by_status = gone_status(status);
@@ -348,6 +377,15 @@ pub fn classify(
     // x.2.x says the mailbox exists (RFC 3463): the words and code disagree,
     // and only the answer to RCPT TO settles it.
     if reason == "user unknown" && status.starts_with("5.2.") && command != Some(Command::RcptTo) {
+        return v(Kind::Soft, "recipient refused");
+    }
+    // A server that knows the user is unknown says 5.1.1; one that answers
+    // "user unknown" under the undefined 5.0.0 is often a filter reusing the
+    // words, so without a code that names the address the reader stays.
+    if reason == "user unknown"
+        && status == "5.0.0"
+        && super::text::enhanced_status(&lower).as_deref() == Some("5.0.0")
+    {
         return v(Kind::Soft, "recipient refused");
     }
     if reason == "user unknown" && command != Some(Command::RcptTo) {
@@ -391,6 +429,9 @@ pub fn command_in(text: &str) -> Option<Command> {
         "does not like recipient",
         "rcpt command",
         "(rcpt)",
+        // Messaging Server's words when the remote refused the RCPT TO
+        // address itself (its refusals of the message say "message").
+        "has rejected address",
     ]) {
         return Some(Command::RcptTo);
     }
@@ -519,6 +560,83 @@ mod tests {
             classify_reply(451, "try later", Some(Command::RcptTo)).kind,
             Kind::Soft
         );
+    }
+
+    #[test]
+    fn a_domain_that_takes_no_mail_is_gone() {
+        assert_eq!(
+            kind(
+                "5.3.2",
+                "example.net did not like our RCPT TO: 521 5.3.2 <cy@example.net>: this host does not take mail"
+            ),
+            Kind::Hard
+        );
+        assert_eq!(
+            classify_reply(556, "5.1.10 null MX", Some(Command::RcptTo)).kind,
+            Kind::Hard
+        );
+        assert_eq!(
+            classify_reply(521, "5.3.2 closed", Some(Command::Data)).kind,
+            Kind::Soft
+        );
+    }
+
+    #[test]
+    fn user_unknown_under_an_explicit_5_0_0_is_not_trusted() {
+        assert_eq!(
+            kind(
+                "5.0.0",
+                ">>> RCPT TO:<di@example.net>\n<<< 550 5.0.0 <di@example.net>... User unknown"
+            ),
+            Kind::Soft
+        );
+        // A bare 550 at RCPT (no enhanced code written) still removes.
+        assert_eq!(
+            classify_reply(550, "<di@example.net>: user unknown", Some(Command::RcptTo)).kind,
+            Kind::Hard
+        );
+    }
+
+    #[test]
+    fn a_notice_that_says_the_disk_is_full_is_noticed() {
+        assert!(says_mailbox_full(
+            "Your mail to <ed> bounced:\nNot enough disk space"
+        ));
+        assert!(!says_mailbox_full(
+            "Returned mail: see transcript for details"
+        ));
+    }
+
+    #[test]
+    fn a_policy_code_the_remote_never_gave_does_not_hide_an_unknown_user() {
+        // The remote answered RCPT TO with a bare 553; the 5.7.1 is the relay's.
+        assert_eq!(
+            kind(
+                "5.7.1",
+                ">>> RCPT TO:<ivy@example.org>\n<<< 553 Invalid recipient ivy@example.org"
+            ),
+            Kind::Hard
+        );
+        // The remote's own 5.7.1 is policy, whatever the words.
+        assert_eq!(
+            kind(
+                "5.7.1",
+                ">>> RCPT TO:<ivy@example.org>\n<<< 550 5.7.1 Invalid recipient ivy@example.org"
+            ),
+            Kind::Soft
+        );
+    }
+
+    #[test]
+    fn a_rejected_address_is_a_refusal_at_rcpt() {
+        assert_eq!(
+            command_in("Reason: Remote SMTP server has rejected address"),
+            Some(Command::RcptTo)
+        );
+        assert!(rcpt_only_inferred(">>> DATA\n<<< 550 x\n<<< 503 Need RCPT"));
+        assert!(!rcpt_only_inferred(
+            ">>> RCPT TO:<a@b>\n<<< 550 x\n>>> DATA\n<<< 503 Need RCPT"
+        ));
     }
 
     #[test]

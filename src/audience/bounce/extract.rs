@@ -14,7 +14,7 @@
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
-use super::classify::{classify, command_in, Verdict};
+use super::classify::{classify, command_in, rcpt_only_inferred, says_mailbox_full, Verdict};
 use super::notice::{looks_like_bounce, notice_findings};
 use super::text::{addresses, enhanced_status, fold, reply_code, strip_tags};
 use super::{BounceError, Finding, Kind, Report};
@@ -260,8 +260,10 @@ fn original_marker(notice: &str) -> Option<usize> {
     let lower = notice.to_lowercase();
     // Or the first header line of a copy: a notice's own prose never starts
     // a line with "Received: from" or "Return-Path:".
+    // A forwarded notice quotes the copy too ("> Return-Path:").
     let copied_header = lower.match_indices('\n').map(|(i, _)| i + 1).find(|&i| {
-        lower[i..].starts_with("received: from") || lower[i..].starts_with("return-path:")
+        let line = lower[i..].strip_prefix("> ").unwrap_or(&lower[i..]);
+        line.starts_with("received: from") || line.starts_with("return-path:")
     });
     // Lower-casing can change byte lengths outside ASCII; only trust a
     // position that is a char boundary in the original and starts a line.
@@ -345,6 +347,8 @@ fn sender_address(message: &Message<'_>) -> String {
 fn fields(body: &str) -> Vec<Vec<(String, String)>> {
     let mut blocks: Vec<Vec<(String, String)>> = vec![Vec::new()];
     for line in body.lines() {
+        // A report forwarded as a quote ("> Status: 5.1.1") is read as its fields.
+        let line = line.strip_prefix("> ").unwrap_or(line);
         if line.trim().is_empty() {
             if blocks.last().is_some_and(|b| !b.is_empty()) {
                 blocks.push(Vec::new());
@@ -452,7 +456,23 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
                 (Some(s), _) => s.clone(),
                 (None, w) => w.unwrap_or_default(),
             };
-            let verdict = classify(Some(&status), &text, command, record.action.as_deref());
+            let mut verdict = classify(Some(&status), &text, command, record.action.as_deref());
+            if verdict.kind == Kind::Hard
+                && status.starts_with("5.2.")
+                && command_in(&record.diagnostic).is_none()
+                && rcpt_only_inferred(segment)
+            {
+                verdict = Verdict {
+                    kind: Kind::Soft,
+                    reason: "recipient refused",
+                };
+            }
+            if verdict.kind == Kind::Hard && own_words && says_mailbox_full(segment) {
+                verdict = Verdict {
+                    kind: Kind::Soft,
+                    reason: "mailbox full",
+                };
+            }
             let shown = if record.diagnostic.is_empty() {
                 segment
             } else {
@@ -600,6 +620,84 @@ Reporting-MTA: dns; mx\r\n\r\nFinal-Recipient: rfc822; bob@example.org\r\nAction
         );
         assert_eq!(report.findings.len(), 1);
         assert_eq!(report.findings[0].kind, Kind::Soft);
+    }
+
+    /// A DSN with `notice` as its human-readable part and one recipient.
+    fn dsn(notice: &str, status: &str, diagnostic: &str) -> Report {
+        let raw = format!(
+            "From: MAILER-DAEMON@relay.example.com\r\nTo: n@example.com\r\nSubject: Returned mail\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"q7\"\r\n\r\n\
+--q7\r\nContent-Type: text/plain\r\n\r\n{notice}\r\n\r\n--q7\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; relay.example.com\r\n\r\nFinal-Recipient: rfc822; fay@example.org\r\nAction: failed\r\n\
+Status: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n\r\n--q7--\r\n"
+        );
+        read_report(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_notice_that_says_the_disk_is_full_keeps_the_reader() {
+        let full = dsn(
+            "Delivery to fay was refused:\r\nthe mailbox quota was exceeded",
+            "5.1.1",
+            "550 5.1.1 <fay@example.org>... User unknown",
+        );
+        assert_eq!(full.findings[0].kind, Kind::Soft);
+        let plain = dsn(
+            "Delivery to fay failed.",
+            "5.1.1",
+            "550 5.1.1 <fay@example.org>... User unknown",
+        );
+        assert_eq!(plain.findings[0].kind, Kind::Hard);
+    }
+
+    #[test]
+    fn a_pipelined_transcript_does_not_overrule_a_mailbox_exists_code() {
+        let transcript = "... while talking to mx.example.org.:\r\n>>> DATA\r\n\
+<<< 550 5.2.1 <fay@example.org>... User unknown\r\n<<< 503 5.0.0 Need RCPT (recipient)";
+        let piped = dsn(
+            transcript,
+            "5.2.1",
+            "550 5.2.1 <fay@example.org>... User unknown",
+        );
+        assert_eq!(piped.findings[0].kind, Kind::Soft);
+        // Stated outright, the RCPT TO refusal settles it.
+        let stated = dsn(
+            "Delivery to fay failed.",
+            "5.2.1",
+            "550 5.2.1 <fay@example.org>... User unknown (in reply to RCPT TO command)",
+        );
+        assert_eq!(stated.findings[0].kind, Kind::Hard);
+    }
+
+    #[test]
+    fn a_bounce_forwarded_as_a_quote_is_read_without_the_quoted_copy() {
+        let raw = "From: gil@example.com\r\nTo: n@example.com\r\nSubject: Fwd: Returned mail: see transcript for details\r\n\r\n\
+Passing this on.\r\n\r\n> From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\r\n\
+> Subject: Returned mail: see transcript for details\r\n>\r\n\
+>    ----- The following addresses had permanent fatal errors -----\r\n> <hal@example.org>\r\n>\r\n\
+> Final-Recipient: RFC822; hal@example.org\r\n> Action: failed\r\n> Status: 5.1.1\r\n\
+> Diagnostic-Code: SMTP; 550 5.1.1 <hal@example.org>... User unknown (in reply to RCPT TO command)\r\n>\r\n\
+> Return-Path: <n@example.com>\r\n> X-Virus-Scanned: by a scanner\r\n> Subject: hello\r\n";
+        let report = read_report(raw.as_bytes()).unwrap();
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].recipient, "hal@example.org");
+        assert_eq!(report.findings[0].kind, Kind::Hard);
+    }
+
+    #[test]
+    fn a_list_robot_refusing_our_post_is_a_soft_refusal() {
+        let raw = "From: birds-admin@lists.example.org\r\nTo: n@example.com\r\n\
+Subject: Your post to birds was not accepted\r\nList-Subscribe: <mailto:birds-ctl@lists.example.org>\r\n\r\n\
+Only members may post to the list <birds@lists.example.org>.\r\n";
+        let report = read_report(raw.as_bytes()).unwrap();
+        assert_eq!(report.findings[0].recipient, "birds@lists.example.org");
+        assert_eq!(report.findings[0].kind, Kind::Soft);
+        // The same words from a person (no list headers) are not a report.
+        let person = raw.replace(
+            "List-Subscribe: <mailto:birds-ctl@lists.example.org>\r\n",
+            "",
+        );
+        assert!(read_report(person.as_bytes()).unwrap().findings.is_empty());
     }
 
     #[test]

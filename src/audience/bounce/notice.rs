@@ -33,6 +33,17 @@ pub(super) fn looks_like_bounce(message: &Message<'_>, subject: &str) -> bool {
     {
         return true;
     }
+    // A list server's robot (RFC 2369 `List-*` headers, an `-admin`/`-owner`
+    // sender) answering our post: a refusal by the list, not a person.
+    let list_robot = ["-admin@", "-owner@", "owner-", "-request@"]
+        .iter()
+        .any(|p| from.contains(p));
+    if list_robot
+        && (message.header_raw("List-Subscribe").is_some()
+            || message.header_raw("Mailing-List").is_some())
+    {
+        return true;
+    }
     [
         "undeliver",
         "delivery",
