@@ -82,7 +82,12 @@ pub use table::{DATELINE, RULES};
 /// text with a curly quote or an accent, which scraped news always has. The
 /// patterns only put `\b` next to English words, where the two agree.
 pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+    Regex::new(&compile_pattern(pattern))
+}
+
+/// A rule pattern as [`compile`] hands it to the regex engine.
+fn compile_pattern(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
 }
 
 /// A rule with its pattern, compiled the first time the rule is asked to
@@ -121,23 +126,6 @@ fn compiled() -> &'static [Compiled] {
     })
 }
 
-/// Compiles every paragraph and list rule now rather than on first use.
-/// [`is_furniture`] is asked of short sentences one at a time, and would
-/// otherwise compile a rule in the middle of whichever story first has a
-/// sentence short enough for it; compiled once up front, the cost is a
-/// fixed part of start-up (a few milliseconds) instead.
-pub(crate) fn compile_paragraph_rules() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        for c in compiled()
-            .iter()
-            .filter(|c| matches!(c.rule.kind, Paragraph | ListHeading))
-        {
-            let _ = c.regex();
-        }
-    });
-}
-
 /// Checks that every pattern in the table compiles; the error names the rule.
 pub fn validate() -> Result<(), String> {
     for rule in RULES {
@@ -162,15 +150,25 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let (space, len) = if b.is_ascii() {
-            (b.is_ascii_whitespace() || b == 0x0b, 1)
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            if (c as u32) >= 0x0E00 {
-                wide += 1;
+        if b.is_ascii() {
+            // ASCII, the common case: the cap can only be passed where a
+            // word starts, so that is the only place it is checked.
+            let space = b.is_ascii_whitespace() || b == 0x0b;
+            if !space && !in_word {
+                spaced += 1;
+                if spaced.max(wide / 3) > cap {
+                    return cap.saturating_add(1);
+                }
             }
-            (c.is_whitespace(), c.len_utf8())
-        };
+            in_word = !space;
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        if (c as u32) >= 0x0E00 {
+            wide += 1;
+        }
+        let space = c.is_whitespace();
         if !space && !in_word {
             spaced += 1;
         }
@@ -178,7 +176,7 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
         if spaced.max(wide / 3) > cap {
             return cap.saturating_add(1);
         }
-        i += len;
+        i += c.len_utf8();
     }
     spaced.max(wide / 3)
 }
