@@ -2,11 +2,7 @@
 //! well: share rows naming several networks, runs of numbered headlines,
 //! and the end of a headline list (where story prose resumes).
 
-use std::sync::OnceLock;
-
-use regex::RegexSet;
-
-use super::{compile_pattern, dropping_rule, word_count_capped, Kind, RULES};
+use super::{dropping_rule, word_count_capped};
 
 /// Social networks and sharing targets a share row names.
 const NETWORKS: &[&str] = &[
@@ -117,43 +113,8 @@ pub fn numbered_headline_runs<S: AsRef<str>>(paragraphs: &[S]) -> Vec<bool> {
 /// the sentences it is about to choose, so that a leftover the cleaner
 /// missed (inside a paragraph it kept) still cannot become a key point.
 pub fn is_furniture(line: &str) -> bool {
-    drops_whole(line) || is_share_row(line) || is_numbered_headline(line)
-}
-
-/// The paragraph and list rules as one set, with each one's word limit.
-struct DroppingSet {
-    set: RegexSet,
-    max_words: Vec<usize>,
-    longest: usize,
-}
-
-/// `dropping_rule(line).is_some()` in one pass of the regex engine over
-/// the line rather than one per rule: the summarizer asks it of several
-/// sentences per story. Compiled once per process, on first use.
-fn drops_whole(line: &str) -> bool {
-    static SET: OnceLock<Option<DroppingSet>> = OnceLock::new();
-    let Some(d) = SET.get_or_init(|| {
-        let rules: Vec<_> = RULES
-            .iter()
-            .filter(|r| matches!(r.kind, Kind::Paragraph | Kind::ListHeading))
-            .collect();
-        let set = RegexSet::new(rules.iter().map(|r| compile_pattern(r.pattern))).ok()?;
-        let max_words: Vec<usize> = rules.iter().map(|r| r.max_words).collect();
-        let longest = max_words.iter().copied().max().unwrap_or(0);
-        Some(DroppingSet {
-            set,
-            max_words,
-            longest,
-        })
-    }) else {
-        // A pattern that does not compile is a bug the test suite catches.
-        return dropping_rule(line).is_some();
-    };
-    let words = word_count_capped(line, d.longest);
-    if words > d.longest || !d.set.is_match(line) {
-        return false;
-    }
-    d.set.matches(line).iter().any(|i| words <= d.max_words[i])
+    super::compile_paragraph_rules();
+    dropping_rule(line).is_some() || is_share_row(line) || is_numbered_headline(line)
 }
 
 #[cfg(test)]

@@ -82,12 +82,7 @@ pub use table::{DATELINE, RULES};
 /// text with a curly quote or an accent, which scraped news always has. The
 /// patterns only put `\b` next to English words, where the two agree.
 pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&compile_pattern(pattern))
-}
-
-/// A rule pattern as [`compile`] hands it to the regex engine.
-fn compile_pattern(pattern: &str) -> String {
-    pattern.replace(r"\b", r"(?-u:\b)")
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
 }
 
 /// A rule with its pattern, compiled the first time the rule is asked to
@@ -124,6 +119,23 @@ fn compiled() -> &'static [Compiled] {
             })
             .collect()
     })
+}
+
+/// Compiles every paragraph and list rule now rather than on first use.
+/// [`is_furniture`] is asked of short sentences one at a time, and would
+/// otherwise compile a rule in the middle of whichever story first has a
+/// sentence short enough for it; compiled once up front, the cost is a
+/// fixed part of start-up (a few milliseconds) instead.
+pub(crate) fn compile_paragraph_rules() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        for c in compiled()
+            .iter()
+            .filter(|c| matches!(c.rule.kind, Paragraph | ListHeading))
+        {
+            let _ = c.regex();
+        }
+    });
 }
 
 /// Checks that every pattern in the table compiles; the error names the rule.
