@@ -149,13 +149,18 @@ pub fn leans_on_previous(sentence: &str) -> bool {
     }
     // "That structure is designed to …", "These plants …": a demonstrative
     // pointing back; "This year" and "That morning" only name a time.
+    // The cheap test first, and no allocation: the list is lower case, so
+    // an ASCII case-blind comparison is the lower-cased one.
+    if !s.trim_start().starts_with(['T', 'S']) {
+        return false;
+    }
     let mut words = s.split_whitespace();
     let (Some(first), Some(next)) = (words.next(), words.next()) else {
         return false;
     };
-    let next = next.trim_end_matches([',', ';', ':']).to_ascii_lowercase();
+    let next = next.trim_end_matches([',', ';', ':']);
     matches!(first, "This" | "That" | "These" | "Those" | "Such")
-        && !TIME_WORDS.contains(&next.as_str())
+        && !TIME_WORDS.iter().any(|w| w.eq_ignore_ascii_case(next))
 }
 
 /// [`leans_on_previous`] for a quotation shown on its own: a connective

@@ -162,15 +162,25 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let (space, len) = if b.is_ascii() {
-            (b.is_ascii_whitespace() || b == 0x0b, 1)
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            if (c as u32) >= 0x0E00 {
-                wide += 1;
+        if b.is_ascii() {
+            // ASCII, the common case: the cap can only be passed where a
+            // word starts, so that is the only place it is checked.
+            let space = b.is_ascii_whitespace() || b == 0x0b;
+            if !space && !in_word {
+                spaced += 1;
+                if spaced.max(wide / 3) > cap {
+                    return cap.saturating_add(1);
+                }
             }
-            (c.is_whitespace(), c.len_utf8())
-        };
+            in_word = !space;
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        if (c as u32) >= 0x0E00 {
+            wide += 1;
+        }
+        let space = c.is_whitespace();
         if !space && !in_word {
             spaced += 1;
         }
@@ -178,7 +188,7 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
         if spaced.max(wide / 3) > cap {
             return cap.saturating_add(1);
         }
-        i += len;
+        i += c.len_utf8();
     }
     spaced.max(wide / 3)
 }
