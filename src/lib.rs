@@ -8,7 +8,7 @@
 //! 3. [`summarize`] extractive summaries written to `content/summaries/*.md` (editor-owned)
 //! 4. [`build`]     pick the issue's stories and write `dist/` (uses [`render`] for HTML/text)
 //! 5. [`send`]      deliver to subscribers over SMTP or into `outbox/`, recorded in the [`ledger`]
-//! 6. [`schedule`]  the Tuesday/Thursday slots, and `run`: summarize + build + send once per slot
+//! 6. [`schedule`]  the Tuesday/Thursday slots, and `run`: fetch + summarize + build + send once per slot
 //! 7. [`preview`]   serve `dist/` locally, rebuild on change and reload the browser
 //! 8. [`audience`]  who receives the next issue: subscriber store, (un)subscribing, bounces
 //!
