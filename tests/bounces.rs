@@ -128,26 +128,15 @@ fn each_kind_of_report_moves_the_reader_as_described_and_twice_counts_once() {
         "one line per recipient: {stdout}"
     );
 
-    assert_eq!(
-        status(&project, "ann@example.net"),
-        Some(SubscriberStatus::Bounced)
-    );
-    assert_eq!(
-        status(&project, "bob@example.org"),
-        Some(SubscriberStatus::Active)
-    );
-    assert_eq!(
-        status(&project, "cat@example.com"),
-        Some(SubscriberStatus::Complained)
-    );
-    assert_eq!(
-        status(&project, "dan@example.net"),
-        Some(SubscriberStatus::Unsubscribed)
-    );
-    assert_eq!(
-        status(&project, "eve@example.org"),
-        Some(SubscriberStatus::Active)
-    );
+    for (reader, expected) in [
+        ("ann@example.net", SubscriberStatus::Bounced),
+        ("bob@example.org", SubscriberStatus::Active),
+        ("cat@example.com", SubscriberStatus::Complained),
+        ("dan@example.net", SubscriberStatus::Unsubscribed),
+        ("eve@example.org", SubscriberStatus::Active),
+    ] {
+        assert_eq!(status(&project, reader), Some(expected), "{reader}");
+    }
     let history = project
         .ledger()
         .subscriber_history("ann@example.net")

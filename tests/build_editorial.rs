@@ -217,15 +217,7 @@ fn before_it_goes_out_a_rebuild_follows_the_editors_changes() {
 fn send_to_the_list(p: &Project, number: u32) {
     let report = newsletter::send::send_issue(
         &p.config(),
-        &newsletter::send::SendOptions {
-            issue: newsletter::send::IssueSelector::Number(number),
-            to: Vec::new(),
-            smtp_url: None,
-            dry_run: false,
-            resend_ambiguous: false,
-            progress: false,
-            worker: false,
-        },
+        &newsletter::send::SendOptions::to_list(newsletter::send::IssueSelector::Number(number)),
     )
     .unwrap();
     assert!(report.sent > 0, "{report:?}");

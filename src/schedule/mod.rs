@@ -440,15 +440,7 @@ pub fn pipeline(
 
     let report = send::send_issue(
         config,
-        &send::SendOptions {
-            issue: send::IssueSelector::Number(built.number),
-            to: Vec::new(),
-            smtp_url: None,
-            dry_run: false,
-            resend_ambiguous: false,
-            progress: false,
-            worker: false,
-        },
+        &send::SendOptions::to_list(send::IssueSelector::Number(built.number)),
     )?;
     if let Some(why) = report.paused {
         return Err(ScheduleError::SendUnfinished {

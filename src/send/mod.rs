@@ -107,6 +107,21 @@ pub struct SendOptions {
     pub worker: bool,
 }
 
+impl SendOptions {
+    /// A plain send of `issue` to the whole list: what a scheduled run does.
+    pub fn to_list(issue: IssueSelector) -> SendOptions {
+        SendOptions {
+            issue,
+            to: Vec::new(),
+            smtp_url: None,
+            dry_run: false,
+            resend_ambiguous: false,
+            progress: false,
+            worker: false,
+        }
+    }
+}
+
 /// How a send ended.
 #[derive(Debug, Default, Clone)]
 pub struct SendReport {
