@@ -11,7 +11,7 @@ use build_support::{date, texts, Project};
 use common::cli::{assert_success, run_cli};
 use common::preview::{get, spawn_preview};
 use common::sample::{files_with_extension, sample_project};
-use newsletter::build::{self, IssueManifest};
+use newsletter::build::{self, EditorialPlan, IssueManifest};
 
 /// The sample intro's words that must not reach a second issue.
 const SAMPLE_INTRO: [&str; 2] = [
@@ -41,6 +41,13 @@ fn next_issue(p: &Project) -> build::BuiltIssue {
 
 fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// What `check` says the issue of `day` would carry, against the project's
+/// ledger as it stands (none yet: an empty one).
+fn plan_for(config: &newsletter::config::Config, day: chrono::NaiveDate) -> EditorialPlan {
+    let ledger = newsletter::ledger::Ledger::existing_for_config(config).unwrap();
+    build::plan(config, ledger.as_ref(), day).unwrap()
 }
 
 #[test]
@@ -274,7 +281,7 @@ fn dated_intros_and_data_wait_for_their_issue() {
         "+++\ndate = 2026-12-01\n+++\nDecember starts here.\n",
     )
     .unwrap();
-    let plan = build::plan(&p.config(), date("2026-11-26")).unwrap();
+    let plan = plan_for(&p.config(), date("2026-11-26"));
     assert_eq!(plan.intro.as_deref(), Some("content/intro/2026-11-26.md"));
     p.summary(
         "2026-11-30-ets.md",
@@ -310,7 +317,7 @@ fn dated_intros_and_data_wait_for_their_issue() {
         "---\ndate: next tuesday\n---\nOops.\n",
     )
     .unwrap();
-    let plan = build::plan(&p.config(), date("2026-12-03")).unwrap();
+    let plan = plan_for(&p.config(), date("2026-12-03"));
     let bad = plan.problems.iter().find(|p| p.skipped).expect("a problem");
     assert_eq!(bad.line, Some(2), "{bad}");
     assert!(bad.path.ends_with("content/intro.md"), "{bad}");

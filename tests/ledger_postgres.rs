@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 mod common;
+use common::ledger_db::{self, Database};
 use common::sample::sample_project;
 use common::store_server::{store_server, stored_counts};
 
@@ -15,49 +16,6 @@ const SECRET_ENV: &str = "NEWSLETTER_UNSUBSCRIBE_SECRET";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh database on the test server, dropped at the end; its URL.
-struct Database {
-    base: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn new() -> Database {
-        let base = std::env::var("NEWSLETTER_TEST_POSTGRES")
-            .expect("NEWSLETTER_TEST_POSTGRES names the PostgreSQL server to test against");
-        let name = format!("e2e_{:016x}", fastrand::u64(..));
-        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let mut url = url::Url::parse(&base).unwrap();
-        url.set_path(&name);
-        Database {
-            base,
-            name,
-            url: url.to_string(),
-        }
-    }
-
-    /// One number from the ledger.
-    fn count(&self, sql: &str) -> i64 {
-        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
-        c.query_one(sql, &[]).unwrap().get(0)
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&self.base, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
 }
 
 /// A project from scripts/bench/smtp_project.py with its ledger in `db`.
@@ -74,12 +32,11 @@ fn project(dir: &Path, readers: usize, db: &Database, lease_secs: u64) {
 }
 
 fn append_ledger(config: &Path, db: &Database, lease_secs: u64) {
-    let mut text = std::fs::read_to_string(config).unwrap();
-    text.push_str(&format!(
-        "\n[ledger]\nurl = \"{}\"\nlease_secs = {lease_secs}\nclaim_batch = 50\n",
-        db.url
-    ));
-    std::fs::write(config, text).unwrap();
+    ledger_db::append_ledger(
+        config,
+        db,
+        &format!("lease_secs = {lease_secs}\nclaim_batch = 50\n"),
+    );
 }
 
 fn newsletter(dir: &Path, args: &[&str]) -> Command {
@@ -397,5 +354,27 @@ fn a_password_in_the_ledger_url_is_refused() {
     assert!(
         err.contains("password_env") && !err.contains("hunter2"),
         "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (NEWSLETTER_TEST_POSTGRES)"]
+fn check_plans_the_coming_issue_against_the_postgres_ledger() {
+    let db = Database::new();
+    let project = sample_project();
+    append_ledger(&project.path().join("config.toml"), &db, 60);
+    // Two issues in the database, none in a SQLite file: the coming one is
+    // the third, whichever day the next slot falls on.
+    let ledger = newsletter::ledger::Ledger::open_postgres(&db.url, None).unwrap();
+    for day in [6, 8] {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, day).unwrap();
+        ledger.issue_number_for(date).unwrap();
+    }
+    let out = newsletter(project.path(), &["check"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("(issue 3)"), "{}", shown(&out));
+    assert!(
+        !project.path().join("state/newsletter.sqlite").exists(),
+        "check made a SQLite ledger"
     );
 }

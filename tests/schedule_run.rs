@@ -2,7 +2,8 @@
 //! lock between processes, and SIGTERM.
 //!
 //! The bookkeeping is driven through `run_cycle_with` / `run_daemon_with`
-//! with a real ledger file and the real lock, and a cycle body that records
+//! with a real ledger (the SQLite file, or PostgreSQL when
+//! NEWSLETTER_TEST_LEDGER=postgres, see `common::ledger_db`) and the real lock, and a cycle body that records
 //! what it was asked to do, so the policy is tested apart from build and
 //! send. The tests at the end run the real pipeline through the binary.
 
@@ -14,39 +15,72 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use newsletter::config::Config;
-use newsletter::ledger::{Ledger, RunStatus};
+use newsletter::ledger::{locked, Ledger, RunStatus, SharedLedger};
 use newsletter::schedule::daemon::{run_daemon_with, DaemonEvent, Stopper};
 use newsletter::schedule::{run_cycle_with, CycleReport, RunOptions, RunOutcome, ScheduleError};
 use newsletter::send::SendReport;
 
 mod common;
 use common::cli::{assert_success, run_cli};
+use common::ledger_db::TestLedger;
 use common::sample::sample_project;
 
 fn at(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
+/// A project folder and its ledger (PostgreSQL when the run asks for it).
+struct Folder {
+    _ledger: TestLedger,
+    dir: tempfile::TempDir,
+}
+
+impl Folder {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 /// A project folder with just a config.
-fn project(extra: &str) -> (tempfile::TempDir, Config) {
+fn project(extra: &str) -> (Folder, Config) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     let text = format!(
         "[newsletter]\ntimezone = \"Europe/London\"\n[schedule]\ncron = \"0 7 * * TUE,THU\"\ngrace_minutes = 360\n{extra}"
     );
     std::fs::write(&path, text).unwrap();
+    let ledger = TestLedger::for_config(&path);
     let config = Config::load(&path).unwrap();
-    (dir, config)
+    (
+        Folder {
+            _ledger: ledger,
+            dir,
+        },
+        config,
+    )
+}
+
+/// The project's ledger, on whichever backend the config names.
+fn ledger_of(config: &Config) -> Ledger {
+    Ledger::for_config(config).unwrap()
+}
+
+/// The sample project, with its ledger on the backend this run uses.
+fn sample_with_ledger() -> (tempfile::TempDir, TestLedger) {
+    let dir = sample_project();
+    let ledger = TestLedger::for_config(&dir.path().join("config.toml"));
+    (dir, ledger)
 }
 
 /// A cycle body that records the issue dates it was asked for and numbers
 /// the issue through the real ledger, as build does.
 fn recorder(
     dates: Arc<Mutex<Vec<NaiveDate>>>,
-) -> impl Fn(&Config, NaiveDate, DateTime<Utc>) -> Result<CycleReport, ScheduleError> {
-    move |config: &Config, date: NaiveDate, _now| {
+) -> impl Fn(&Config, &SharedLedger, NaiveDate, DateTime<Utc>) -> Result<CycleReport, ScheduleError>
+{
+    move |_: &Config, ledger: &SharedLedger, date: NaiveDate, _now| {
         dates.lock().unwrap().push(date);
-        let issue = Ledger::open(&config.ledger_path())?.issue_number_for(date)?;
+        let issue = locked(ledger).issue_number_for(date)?;
         Ok(CycleReport {
             issue,
             subject: format!("Issue {issue}"),
@@ -117,7 +151,7 @@ fn run_at_twice_within_a_slot_runs_once() {
         "{third:?}"
     );
 
-    let ledger = Ledger::open(&config.ledger_path()).unwrap();
+    let ledger = ledger_of(&config);
     let runs = ledger.recent_runs(10).unwrap();
     assert_eq!(runs.len(), 2);
     assert!(runs
@@ -197,7 +231,7 @@ fn missed_slot_policy_runs_within_grace_and_records_skips_beyond() {
         ),
         "{again:?}"
     );
-    let ledger = Ledger::open(&config.ledger_path()).unwrap();
+    let ledger = ledger_of(&config);
     let skipped = ledger
         .run_for_slot(&at("2026-11-26T07:00:00Z"))
         .unwrap()
@@ -226,16 +260,19 @@ fn missed_slot_policy_runs_within_grace_and_records_skips_beyond() {
 #[test]
 fn a_failed_run_is_recorded_and_retried_within_grace() {
     let (_dir, config) = project("");
-    let failing =
-        |_: &Config, _: NaiveDate, _: DateTime<Utc>| -> Result<CycleReport, ScheduleError> {
-            Err(ScheduleError::Inbox {
-                path: PathBuf::from("content/inbox"),
-                source: std::io::Error::other("disk on fire"),
-            })
-        };
+    let failing = |_: &Config,
+                   _: &SharedLedger,
+                   _: NaiveDate,
+                   _: DateTime<Utc>|
+     -> Result<CycleReport, ScheduleError> {
+        Err(ScheduleError::Inbox {
+            path: PathBuf::from("content/inbox"),
+            source: std::io::Error::other("disk on fire"),
+        })
+    };
     let err = run_cycle_with(&config, &opts("2026-11-24T07:00:00Z"), failing).unwrap_err();
     assert!(err.to_string().contains("disk on fire"));
-    let ledger = Ledger::open(&config.ledger_path()).unwrap();
+    let ledger = ledger_of(&config);
     let rec = ledger
         .run_for_slot(&at("2026-11-24T07:00:00Z"))
         .unwrap()
@@ -259,10 +296,10 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
         run_cycle_with(
             &first_config,
             &opts("2026-11-24T07:00:00Z"),
-            move |c: &Config, d, n| {
+            move |c: &Config, l: &SharedLedger, d, n| {
                 started_tx.send(()).unwrap();
                 release_rx.recv().unwrap();
-                recorder(Arc::new(Mutex::new(Vec::new())))(c, d, n)
+                recorder(Arc::new(Mutex::new(Vec::new())))(c, l, d, n)
             },
         )
     });
@@ -275,15 +312,21 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
         recorder(dates.clone()),
     )
     .unwrap_err();
+    // The file lock names the PID; the database lock the holder's connection.
+    let pid = format!("pid {}", std::process::id());
     match &err {
         ScheduleError::Locked(newsletter::ledger::LockError::Held { pid, .. }) => {
             assert_eq!(*pid, Some(std::process::id()));
         }
+        ScheduleError::Locked(newsletter::ledger::LockError::HeldInDatabase { holder, .. }) => {
+            assert!(
+                holder.as_deref().unwrap_or_default().contains(&pid),
+                "{holder:?}"
+            );
+        }
         other => panic!("expected the lock to be held, got {other:?}"),
     }
-    assert!(err
-        .to_string()
-        .contains(&format!("PID {}", std::process::id())));
+    assert!(err.to_string().to_lowercase().contains(&pid), "{err}");
 
     // Another process is refused the same way, naming this one.
     let out = run_cli(
@@ -292,10 +335,7 @@ fn two_concurrent_runs_the_second_refuses_naming_the_pid() {
     );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!("PID {}", std::process::id())),
-        "{stderr}"
-    );
+    assert!(stderr.to_lowercase().contains(&pid), "{stderr}");
 
     release_tx.send(()).unwrap();
     assert!(matches!(
@@ -324,9 +364,9 @@ fn daemon_until_first_sleep(config: &Config) -> (usize, Vec<String>) {
                 s.stop();
             }
         },
-        move |config: &Config, date, now| {
+        move |config: &Config, ledger: &SharedLedger, date, now| {
             c.fetch_add(1, Ordering::SeqCst);
-            recorder(Arc::new(Mutex::new(Vec::new())))(config, date, now)
+            recorder(Arc::new(Mutex::new(Vec::new())))(config, ledger, date, now)
         },
     )
     .unwrap();
@@ -360,7 +400,7 @@ fn after_downtime_the_daemon_records_a_slot_beyond_grace_as_skipped() {
     let (calls, log) = daemon_until_first_sleep(&config);
     assert_eq!(calls, 0, "{log:?}");
     assert!(log[0].contains("Missed"), "{log:?}");
-    let ledger = Ledger::open(&config.ledger_path()).unwrap();
+    let ledger = ledger_of(&config);
     let runs = ledger.recent_runs(5).unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(
@@ -382,10 +422,10 @@ fn a_stop_during_a_cycle_lets_it_finish_and_record_then_exits() {
         &config,
         &stopper,
         |event| events.push(format!("{event:?}")),
-        move |config: &Config, date, now| {
+        move |config: &Config, ledger: &SharedLedger, date, now| {
             // SIGTERM arrives mid-send: the cycle carries on to the end.
             during.stop();
-            recorder(Arc::new(Mutex::new(Vec::new())))(config, date, now)
+            recorder(Arc::new(Mutex::new(Vec::new())))(config, ledger, date, now)
         },
     )
     .unwrap();
@@ -395,7 +435,7 @@ fn a_stop_during_a_cycle_lets_it_finish_and_record_then_exits() {
         events[1].contains("Stopping"),
         "no sleep after a stop: {events:?}"
     );
-    let ledger = Ledger::open(&config.ledger_path()).unwrap();
+    let ledger = ledger_of(&config);
     assert_eq!(ledger.recent_runs(1).unwrap()[0].status, RunStatus::Done);
 }
 
@@ -449,7 +489,7 @@ fn emls(dir: &Path) -> usize {
 
 #[test]
 fn end_to_end_run_at_twice_within_a_slot_sends_once() {
-    let dir = sample_project();
+    let (dir, _ledger) = sample_with_ledger();
     let run = |time: &str| run_cli(&dir.path().join("config.toml"), &["run", "--at", time]);
     let first = run("2026-11-24T07:00:00Z");
     assert_success(&first);
@@ -465,15 +505,14 @@ fn end_to_end_run_at_twice_within_a_slot_sends_once() {
 
 #[test]
 fn end_to_end_run_now_sends_the_issue_for_todays_date() {
-    let dir = sample_project();
+    let (dir, ledger) = sample_with_ledger();
     let out = run_cli(
         &dir.path().join("config.toml"),
         &["run", "--now", "--at", "2026-11-25T15:00:00Z"],
     );
     assert_success(&out);
     assert!(emls(dir.path()) > 0);
-    let ledger = Ledger::open(&dir.path().join("state/newsletter.sqlite")).unwrap();
-    let runs = ledger.recent_runs(1).unwrap();
+    let runs = ledger.open(dir.path()).recent_runs(1).unwrap();
     assert_eq!(
         (runs[0].status, runs[0].trigger.as_str()),
         (RunStatus::Done, "manual")
@@ -483,7 +522,7 @@ fn end_to_end_run_now_sends_the_issue_for_todays_date() {
 #[cfg(unix)]
 #[test]
 fn end_to_end_daemon_catches_up_a_missed_slot_then_stops_on_sigterm() {
-    let dir = sample_project();
+    let (dir, _ledger) = sample_with_ledger();
     // The sample config with a yearly slot and a grace of over a year, so
     // the most recent slot is missed but within grace whenever this runs.
     let config = dir.path().join("config.toml");

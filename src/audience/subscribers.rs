@@ -92,46 +92,48 @@ mod tests {
 
     #[test]
     fn import_adds_reports_bad_rows_and_never_undoes_a_suppression() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(&dir.path().join("l.sqlite")).unwrap();
-        ledger
-            .set_subscriber_status(
-                "gone@example.com",
-                "",
-                SubscriberStatus::Bounced,
-                "5.1.1",
-                "test",
-            )
-            .unwrap();
-        let list = dir.path().join("import.csv");
-        std::fs::write(
+        crate::ledger::testing::each_backend(|open| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut ledger = open();
+            ledger
+                .set_subscriber_status(
+                    "gone@example.com",
+                    "",
+                    SubscriberStatus::Bounced,
+                    "5.1.1",
+                    "test",
+                )
+                .unwrap();
+            let list = dir.path().join("import.csv");
+            std::fs::write(
             &list,
             "email,name,unsubscribed\nann@example.com,Ann,\nnot-an-address,X,\ngone@example.com,G,\nbob@example.com,Bob,yes\n",
         )
         .unwrap();
-        let report = import(&mut ledger, &list).unwrap();
-        assert_eq!(report.added, 1);
-        assert_eq!(report.kept_suppressed, 1);
-        assert_eq!(report.unsubscribed, 1);
-        assert_eq!(report.problems.len(), 1);
-        let shown = report.problems[0].to_string();
-        assert!(shown.contains("import.csv:3"), "{shown}");
-        assert_eq!(
-            ledger
-                .subscriber("gone@example.com")
-                .unwrap()
-                .unwrap()
-                .status,
-            SubscriberStatus::Bounced
-        );
-        let again = import(&mut ledger, &list).unwrap();
-        assert_eq!((again.added, again.unchanged), (0, 1));
+            let report = import(&mut ledger, &list).unwrap();
+            assert_eq!(report.added, 1);
+            assert_eq!(report.kept_suppressed, 1);
+            assert_eq!(report.unsubscribed, 1);
+            assert_eq!(report.problems.len(), 1);
+            let shown = report.problems[0].to_string();
+            assert!(shown.contains("import.csv:3"), "{shown}");
+            assert_eq!(
+                ledger
+                    .subscriber("gone@example.com")
+                    .unwrap()
+                    .unwrap()
+                    .status,
+                SubscriberStatus::Bounced
+            );
+            let again = import(&mut ledger, &list).unwrap();
+            assert_eq!((again.added, again.unchanged), (0, 1));
 
-        let mut out = Vec::new();
-        export_csv(&ledger.subscribers_list(None).unwrap(), &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("email,name,status,changed"), "{text}");
-        assert!(text.contains("ann@example.com,Ann,active,"), "{text}");
-        assert!(text.contains("bob@example.com,,unsubscribed,"), "{text}");
+            let mut out = Vec::new();
+            export_csv(&ledger.subscribers_list(None).unwrap(), &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.starts_with("email,name,status,changed"), "{text}");
+            assert!(text.contains("ann@example.com,Ann,active,"), "{text}");
+            assert!(text.contains("bob@example.com,,unsubscribed,"), "{text}");
+        });
     }
 }

@@ -78,19 +78,26 @@ pub struct EditorialPlan {
     pub problems: Vec<Problem>,
 }
 
-/// Plans the issue of `date` against the ledger (an empty one when none
-/// exists yet, so `check` creates no files).
-pub fn plan(config: &Config, date: NaiveDate) -> Result<EditorialPlan, LedgerError> {
-    let path = config.ledger_path();
-    let ledger = if path.exists() {
-        Ledger::open(&path)?
-    } else {
-        Ledger::open(Path::new(":memory:"))?
+/// Plans the issue of `date` against `ledger`, the one the command opened
+/// (None: there is none yet, so plan against an empty one and, for
+/// `check`, create no files).
+pub fn plan(
+    config: &Config,
+    ledger: Option<&Ledger>,
+    date: NaiveDate,
+) -> Result<EditorialPlan, LedgerError> {
+    let empty;
+    let ledger = match ledger {
+        Some(l) => l,
+        None => {
+            empty = Ledger::open(Path::new(":memory:"))?;
+            &empty
+        }
     };
     let number = ledger.peek_issue_number(date)?;
     let previous = ledger.previous_issue_date(date)?;
     let mut problems = Vec::new();
-    let chosen = choose(config, &ledger, number, date, previous, &mut problems)?;
+    let chosen = choose(config, ledger, number, date, previous, &mut problems)?;
     Ok(EditorialPlan {
         number,
         date,

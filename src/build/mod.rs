@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::config::Config;
+use crate::ledger::Ledger;
 use crate::problem::Problem;
 use crate::render::personalize::{self, SlotTemplate, Values};
 use crate::render::{self, Renderer};
@@ -160,14 +161,29 @@ pub fn latest_built_dir(config: &Config) -> Option<PathBuf> {
 
 /// Builds the issue for `date` (a rebuild for the same date keeps its number).
 pub fn build_issue(config: &Config, date: NaiveDate) -> Result<BuiltIssue, BuildError> {
-    build(config, date, Mode::Publish)
+    build_issue_in(config, &mut Ledger::for_config(config)?, date)
+}
+
+/// [`build_issue`] on a ledger the command already opened (`run` opens it
+/// once for the whole cycle).
+pub fn build_issue_in(
+    config: &Config,
+    ledger: &mut Ledger,
+    date: NaiveDate,
+) -> Result<BuiltIssue, BuildError> {
+    build(config, ledger, date, Mode::Publish)
 }
 
 /// Builds the issue for `date` as a draft: it gets the number it would have,
 /// but the ledger is left untouched, so previewing never uses up an issue
 /// number. Point `config.paths.dist` elsewhere to keep drafts out of `dist/`.
 pub fn build_preview(config: &Config, date: NaiveDate) -> Result<BuiltIssue, BuildError> {
-    build(config, date, Mode::Preview)
+    build(
+        config,
+        &mut Ledger::for_config(config)?,
+        date,
+        Mode::Preview,
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,9 +192,13 @@ enum Mode {
     Preview,
 }
 
-fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, BuildError> {
+fn build(
+    config: &Config,
+    ledger: &mut Ledger,
+    date: NaiveDate,
+    mode: Mode,
+) -> Result<BuiltIssue, BuildError> {
     let renderer = Renderer::load(&config.paths.templates)?;
-    let mut ledger = crate::ledger::Ledger::for_config(config)?;
     let (docs, mut problems) = summarize::load_summaries(&config.content.summaries);
     let previous = ledger.previous_issue_date(date)?;
     let tz = config.timezone().unwrap_or(chrono_tz::UTC);
@@ -207,7 +227,7 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
     };
     let dir = issue_dir(config, number);
     let columns = subscriber_columns(&config.subscribers.file, &mut problems);
-    let mut editorial = editorial::choose(config, &ledger, number, date, previous, &mut problems)?;
+    let mut editorial = editorial::choose(config, ledger, number, date, previous, &mut problems)?;
     if editorial.intro.is_none() {
         problems.push(editorial::no_intro(config, date));
     }
@@ -338,7 +358,7 @@ fn build(config: &Config, date: NaiveDate, mode: Mode) -> Result<BuiltIssue, Bui
         ledger.record_build(number, &manifest.subject, &date.to_string())?;
         let keys: Vec<String> = stories.iter().map(story_key).collect();
         ledger.record_stories(number, &keys)?;
-        editorial::record(&ledger, number, &editorial, &content.intro_text)?;
+        editorial::record(ledger, number, &editorial, &content.intro_text)?;
     }
 
     Ok(BuiltIssue {

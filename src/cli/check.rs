@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use newsletter::config::Config;
+use newsletter::ledger::Ledger;
 use newsletter::send::{dkim, probe};
 use newsletter::{build, ingest, render, summarize};
 
@@ -75,9 +76,20 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     problems.extend(summarize::load_summaries(&config.content.summaries).1);
     super::report_problems(&problems);
     let mut failed = problems.iter().any(|p| p.skipped);
-    warn_suppressed_in_list(&config);
+    // Opened once for the notes that read it, and never created here.
+    let ledger = match Ledger::existing_for_config(&config) {
+        Ok(ledger) => Some(ledger),
+        Err(e) => {
+            eprintln!("warning: cannot open the ledger, so the list is not compared with the subscriber store and the coming issue is not planned: {e}");
+            None
+        }
+    };
+    let ledger = ledger.as_ref().map(Option::as_ref);
+    if let Some(Some(ledger)) = ledger {
+        warn_suppressed_in_list(&config, ledger);
+    }
 
-    failed |= editorial_notes(&config);
+    failed |= editorial_notes(&config, ledger);
 
     match build::latest_built_dir(&config) {
         Some(dir) => {
@@ -104,16 +116,12 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
 
 /// Warns about addresses the subscriber store suppresses that are still in
 /// the CSV: a send skips them anyway, but the file should say so too.
-fn warn_suppressed_in_list(config: &newsletter::config::Config) {
-    if !config.ledger_path().exists() || !config.subscribers.file.exists() {
+fn warn_suppressed_in_list(config: &Config, ledger: &Ledger) {
+    if !config.subscribers.file.exists() {
         return;
     }
-    let found = newsletter::ledger::Ledger::for_config(config)
-        .map_err(|e| e.to_string())
-        .and_then(|ledger| {
-            newsletter::audience::recipients::suppressed_in_list(&ledger, &config.subscribers.file)
-                .map_err(|e| e.to_string())
-        });
+    let found =
+        newsletter::audience::recipients::suppressed_in_list(ledger, &config.subscribers.file);
     match found {
         Ok(found) => {
             for (line, address, status) in &found {
@@ -129,8 +137,9 @@ fn warn_suppressed_in_list(config: &newsletter::config::Config) {
 
 /// Says whether the last built issue and the coming one have an intro
 /// written for them and what the coming one charts; true when an intro or
-/// data file is bad input.
-fn editorial_notes(config: &newsletter::config::Config) -> bool {
+/// data file is bad input. `ledger`: the command's (`Some(None)` when there
+/// is none yet; `None` when it cannot be opened, which was said).
+fn editorial_notes(config: &Config, ledger: Option<Option<&Ledger>>) -> bool {
     if let Some(dir) = build::latest_built_dir(config) {
         if let Ok(manifest) = build::IssueManifest::load(&dir) {
             if manifest.intro.generated {
@@ -149,7 +158,10 @@ fn editorial_notes(config: &newsletter::config::Config) -> bool {
     let Some(date) = schedule.next_slot(&now).map(|s| schedule.issue_date(&s)) else {
         return false;
     };
-    let plan = match build::plan(config, date) {
+    let Some(ledger) = ledger else {
+        return false;
+    };
+    let plan = match build::plan(config, ledger, date) {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("warning: cannot plan the issue of {date}: {err}");

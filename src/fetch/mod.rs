@@ -7,7 +7,7 @@
 //! flight, one per host. One source failing never stops the others.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use url::Url;
@@ -23,7 +23,7 @@ pub use report::{FetchReport, SourceOutcome, SourceReport};
 pub use sources::{FetchConfig, SourceConfig, SourceKind};
 
 use crate::config::Config;
-use crate::ledger::{ItemState, Ledger, LedgerError, Validators};
+use crate::ledger::{locked, ItemState, Ledger, LedgerError, SharedLedger, Validators};
 use http::{Fetched, Http};
 
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5";
@@ -54,7 +54,7 @@ pub struct FetchOptions {
 /// What every fetch task shares.
 struct Run {
     http: Http,
-    ledger: Mutex<Ledger>,
+    ledger: SharedLedger,
     inbox: PathBuf,
     fetch: FetchConfig,
     now: DateTime<Utc>,
@@ -70,7 +70,7 @@ impl Run {
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError>,
     ) -> Result<T, FetchFailure> {
-        let ledger = self.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        let ledger = locked(&self.ledger);
         f(&ledger).map_err(|e| FetchFailure::Other(e.to_string()))
     }
 }
@@ -92,16 +92,34 @@ pub fn fetch_sources(
     options: &FetchOptions,
     progress: &(dyn Fn(&SourceReport) + Sync),
 ) -> Result<FetchReport, FetchError> {
+    if choose(config, options)?.is_empty() {
+        return Ok(FetchReport::default());
+    }
+    fetch_sources_in(
+        config,
+        &Ledger::for_config(config)?.share(),
+        options,
+        progress,
+    )
+}
+
+/// [`fetch_sources`] on a ledger the command already opened (`run`'s cycle).
+pub fn fetch_sources_in(
+    config: &Config,
+    ledger: &SharedLedger,
+    options: &FetchOptions,
+    progress: &(dyn Fn(&SourceReport) + Sync),
+) -> Result<FetchReport, FetchError> {
     let chosen = choose(config, options)?;
     if chosen.is_empty() {
         return Ok(FetchReport::default());
     }
-    let ledger = Ledger::for_config(config)?;
+    let ledger = Arc::clone(ledger);
     let http = Http::new(&config.fetch, &user_agent(config))
         .map_err(|e| FetchError::Setup(e.to_string()))?;
     let run = Arc::new(Run {
         http,
-        ledger: Mutex::new(ledger),
+        ledger,
         inbox: config.content.inbox.clone(),
         fetch: config.fetch.clone(),
         now: Utc::now(),

@@ -85,6 +85,11 @@ impl Ledger {
         self.owner = Some(owner.to_string());
     }
 
+    /// Ends [`Ledger::work_as`]: the ledger goes on to other stages of the command.
+    pub fn stop_working(&mut self) {
+        self.owner = None;
+    }
+
     /// Claims up to `claim.batch` rows of `issue` still to send, seen by run
     /// `from_run` or a later one (a worker that enqueued the list after this
     /// one moved the rows to its run), in list order. Never rows this worker

@@ -93,6 +93,20 @@ impl Ledger {
         }
     }
 
+    /// [`Ledger::begin_rows`] for a transaction whose commit need not wait
+    /// for the disk: on PostgreSQL `synchronous_commit` is off for it alone,
+    /// so the commit returns once the server has it, and only a crash of the
+    /// server could lose it. For marks whose loss is safe (a `sent` mark:
+    /// the row stays `sending`, ambiguous, never resent).
+    pub fn begin_rows_unflushed(&self) -> Result<(), LedgerError> {
+        match self.conn.backend() {
+            super::backend::Backend::Sqlite => self.begin_rows(),
+            super::backend::Backend::Postgres => {
+                self.conn.batch("BEGIN; SET LOCAL synchronous_commit = off")
+            }
+        }
+    }
+
     pub fn commit(&self) -> Result<(), LedgerError> {
         self.conn.batch("COMMIT")
     }

@@ -151,4 +151,35 @@ mod tests {
             std::process::id().to_string()
         );
     }
+
+    #[test]
+    fn the_process_lock_is_held_once_on_either_backend() {
+        let schema = crate::ledger::testing::postgres_schema();
+        let mut ledgers = vec![String::new()];
+        if let Some(schema) = &schema {
+            ledgers.push(format!("[ledger]\nurl = \"{}\"\n", schema.url));
+        }
+        for section in ledgers {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, format!("[newsletter]\nname = \"t\"\n{section}")).unwrap();
+            let config = crate::config::Config::load(&path).unwrap();
+            let held = ProcessLock::acquire(&config).unwrap();
+            let refused = ProcessLock::acquire(&config).err();
+            let shown = refused
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            assert!(
+                matches!(
+                    (&refused, section.is_empty()),
+                    (Some(LockError::Held { .. }), true)
+                        | (Some(LockError::HeldInDatabase { .. }), false)
+                ),
+                "{section}: {shown}"
+            );
+            drop(held);
+            ProcessLock::acquire(&config).unwrap();
+        }
+    }
 }

@@ -50,6 +50,7 @@
 //!    SQLite and, when `NEWSLETTER_TEST_POSTGRES` is set, on PostgreSQL.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
 use thiserror::Error;
@@ -184,6 +185,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 ";
 
+/// A ledger opened once by a command and handed to each of its stages
+/// (`run`: the schedule's bookkeeping, fetch, build and send).
+pub type SharedLedger = Arc<Mutex<Ledger>>;
+
+/// The ledger behind `shared`; a panic elsewhere while it was held does not
+/// make it unusable (every write is a transaction, committed or not).
+pub fn locked(shared: &Mutex<Ledger>) -> MutexGuard<'_, Ledger> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An open ledger.
 pub struct Ledger {
     pub(crate) conn: Conn,
@@ -241,9 +252,11 @@ impl Ledger {
                 claims::host_name()
             ));
         }
-        let conn = pg::PgConn::connect(config).map_err(|cause| LedgerError::OpenPostgres {
-            target: target.clone(),
-            cause,
+        let conn = pg::PgConn::connect(config, target.clone()).map_err(|cause| {
+            LedgerError::OpenPostgres {
+                target: target.clone(),
+                cause,
+            }
         })?;
         let ledger = Ledger {
             conn: Conn::Postgres(conn),
@@ -276,9 +289,44 @@ impl Ledger {
         Ledger::open_postgres(url, password.as_deref())
     }
 
+    /// The ledger `config` names if it exists: always for PostgreSQL, and
+    /// for SQLite only once the file has been made (`check` creates nothing).
+    pub fn existing_for_config(
+        config: &crate::config::Config,
+    ) -> Result<Option<Ledger>, LedgerError> {
+        if config.ledger.url.is_none() && !config.ledger_path().exists() {
+            return Ok(None);
+        }
+        Ledger::for_config(config).map(Some)
+    }
+
     /// Which database this ledger is in.
     pub fn backend(&self) -> Backend {
         self.conn.backend()
+    }
+
+    /// Another session on this PostgreSQL ledger (its schema is already up
+    /// to date), working as the same worker: each SMTP connection records on
+    /// a session of its own, so their commits share the server's WAL flushes
+    /// instead of queueing behind one connection. None on SQLite, whose
+    /// writers take turns on the file anyway: one connection serves them all.
+    pub fn another_session(&self) -> Result<Option<Ledger>, LedgerError> {
+        let Conn::Postgres(pg) = &self.conn else {
+            return Ok(None);
+        };
+        let conn = pg.another().map_err(|cause| LedgerError::OpenPostgres {
+            target: pg.target().to_string(),
+            cause,
+        })?;
+        Ok(Some(Ledger {
+            conn: Conn::Postgres(conn),
+            owner: self.owner.clone(),
+        }))
+    }
+
+    /// Shares this ledger between the stages and threads of one command.
+    pub fn share(self) -> SharedLedger {
+        Arc::new(Mutex::new(self))
     }
 
     /// The issue number for `date`: the one it already has, or the next

@@ -42,13 +42,19 @@ impl Session {
 pub struct PgConn {
     calls: Option<mpsc::Sender<Call>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Kept to open further sessions on the same database ([`PgConn::another`]);
+    /// boxed, as it is large beside the rest.
+    config: Box<postgres::Config>,
+    /// The URL without its password, for messages.
+    target: String,
 }
 
 impl PgConn {
-    /// Connects with `config` on a new thread.
-    pub fn connect(config: postgres::Config) -> Result<PgConn, ConnectError> {
+    /// Connects with `config` on a new thread; `target` names the database in messages.
+    pub fn connect(config: postgres::Config, target: String) -> Result<PgConn, ConnectError> {
         let (calls, inbox) = mpsc::channel::<Call>();
         let (ready_tx, ready) = mpsc::sync_channel(1);
+        let kept = Box::new(config.clone());
         let thread = std::thread::Builder::new()
             .name("ledger-postgres".into())
             .spawn(move || match config.connect(postgres::NoTls) {
@@ -71,6 +77,8 @@ impl PgConn {
             Ok(Ok(())) => Ok(PgConn {
                 calls: Some(calls),
                 thread: Some(thread),
+                config: kept,
+                target,
             }),
             Ok(Err(e)) => {
                 let _ = thread.join();
@@ -80,6 +88,16 @@ impl PgConn {
                 "the connection thread ended before connecting".into(),
             )),
         }
+    }
+
+    /// A second session on the same database, with the same settings.
+    pub fn another(&self) -> Result<PgConn, ConnectError> {
+        PgConn::connect((*self.config).clone(), self.target.clone())
+    }
+
+    /// The database's URL without its password.
+    pub fn target(&self) -> &str {
+        &self.target
     }
 
     /// Runs `f` on the connection thread and waits for its answer.

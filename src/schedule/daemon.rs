@@ -15,6 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{run_cycle_with, CycleReport, RunOptions, RunOutcome, Schedule, ScheduleError};
 use crate::config::Config;
+use crate::ledger::SharedLedger;
 
 /// Longest single sleep: the wall clock is re-read at least this often, so a
 /// suspended laptop or a clock change cannot make the daemon oversleep a slot.
@@ -153,7 +154,12 @@ pub fn run_daemon_with<W>(
     work: W,
 ) -> Result<(), ScheduleError>
 where
-    W: Fn(&Config, chrono::NaiveDate, DateTime<Utc>) -> Result<CycleReport, ScheduleError>,
+    W: Fn(
+        &Config,
+        &SharedLedger,
+        chrono::NaiveDate,
+        DateTime<Utc>,
+    ) -> Result<CycleReport, ScheduleError>,
 {
     let schedule = Schedule::from_config(config)?;
     let opts = RunOptions {

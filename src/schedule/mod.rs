@@ -20,7 +20,7 @@ use croner::Cron;
 use thiserror::Error;
 
 use crate::config::Config;
-use crate::ledger::{Ledger, RunRecord, RunStatus, RunTrigger};
+use crate::ledger::{locked, Ledger, RunRecord, RunStatus, RunTrigger, SharedLedger};
 use crate::problem::Problem;
 
 pub mod daemon;
@@ -284,16 +284,22 @@ pub fn run_cycle(config: &Config, opts: &RunOptions) -> Result<RunOutcome, Sched
 }
 
 /// The bookkeeping of a cycle around `work` (called with the config, the
-/// issue date and the time the cycle runs as): takes the state lock, works
-/// out the slot, runs `work` only if the slot calls for it, and records the
-/// result in the ledger. [`run_cycle`] passes [`pipeline`].
+/// ledger, the issue date and the time the cycle runs as): takes the state
+/// lock, opens the ledger (once: `work` is handed it), works out the slot,
+/// runs `work` only if the slot calls for it, and records the result in the
+/// ledger. [`run_cycle`] passes [`pipeline`].
 pub fn run_cycle_with<W>(
     config: &Config,
     opts: &RunOptions,
     work: W,
 ) -> Result<RunOutcome, ScheduleError>
 where
-    W: FnOnce(&Config, NaiveDate, DateTime<Utc>) -> Result<CycleReport, ScheduleError>,
+    W: FnOnce(
+        &Config,
+        &SharedLedger,
+        NaiveDate,
+        DateTime<Utc>,
+    ) -> Result<CycleReport, ScheduleError>,
 {
     let schedule = Schedule::from_config(config)?;
     let now = opts
@@ -301,7 +307,8 @@ where
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(Utc::now);
     let _lock = ProcessLock::acquire(config)?;
-    let ledger = Ledger::for_config(config)?;
+    let shared = Ledger::for_config(config)?.share();
+    let ledger = || locked(&shared);
     let trigger = if opts.now {
         RunTrigger::Manual
     } else if opts.daemon {
@@ -321,7 +328,7 @@ where
                 cron: schedule.cron.clone(),
                 at: now.to_rfc3339(),
             })?;
-        let existing = ledger.run_for_slot(&slot)?;
+        let existing = ledger().run_for_slot(&slot)?;
         match decide(
             slot.with_timezone(&Utc),
             now,
@@ -341,7 +348,7 @@ where
                     late.num_minutes(),
                     schedule.grace.num_minutes()
                 );
-                ledger.record_skipped(&slot, trigger, &detail, Utc::now())?;
+                ledger().record_skipped(&slot, trigger, &detail, Utc::now())?;
                 return Ok(RunOutcome::Missed {
                     slot: slot.fixed_offset(),
                     late_minutes: late.num_minutes(),
@@ -352,15 +359,15 @@ where
         slot
     };
 
-    ledger.begin_run(&slot, trigger, Utc::now())?;
-    match work(config, schedule.issue_date(&slot), now) {
+    ledger().begin_run(&slot, trigger, Utc::now())?;
+    match work(config, &shared, schedule.issue_date(&slot), now) {
         Ok(done) => {
             let r = &done.report;
             let detail = format!(
                 "issue {}: {} sent, {} failed, {} skipped, {} ambiguous",
                 done.issue, r.sent, r.failed, r.skipped, r.ambiguous
             );
-            ledger.finish_run(
+            ledger().finish_run(
                 &slot,
                 RunStatus::Done,
                 Some(done.issue),
@@ -376,7 +383,8 @@ where
         }
         Err(err) => {
             // Best effort: the error being reported matters more than the bookkeeping.
-            let _ = ledger.finish_run(&slot, RunStatus::Failed, None, &err.to_string(), Utc::now());
+            let _ =
+                ledger().finish_run(&slot, RunStatus::Failed, None, &err.to_string(), Utc::now());
             Err(err)
         }
     }
@@ -386,6 +394,7 @@ where
 /// the issue for `date` and send it to the subscriber list.
 pub fn pipeline(
     config: &Config,
+    ledger: &SharedLedger,
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<CycleReport, ScheduleError> {
@@ -395,7 +404,7 @@ pub fn pipeline(
     // Fetch first; a source that fails (or a fetch that cannot run) is a
     // warning, never a reason to skip the issue.
     if !config.sources.is_empty() {
-        match crate::fetch::fetch_sources(config, &Default::default(), &|_| {}) {
+        match crate::fetch::fetch_sources_in(config, ledger, &Default::default(), &|_| {}) {
             Ok(fetched) => problems.extend(fetched.problems()),
             Err(err) => problems.push(Problem::warning(
                 config.source_path.clone(),
@@ -435,11 +444,12 @@ pub fn pipeline(
     )?;
     problems.extend(written.problems);
 
-    let built = build::build_issue(config, date)?;
+    let built = build::build_issue_in(config, &mut locked(ledger), date)?;
     problems.extend(built.problems);
 
-    let report = send::send_issue(
+    let report = send::send_issue_in(
         config,
+        ledger,
         &send::SendOptions::to_list(send::IssueSelector::Number(built.number)),
     )?;
     if let Some(why) = report.paused {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
 
 use crate::config::Config;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{locked, LedgerError, SharedLedger};
 use crate::problem::Problem;
 
 use super::message::Composer;
@@ -42,7 +42,7 @@ pub(super) fn deliver(
     composer: Composer,
     transport: Transport,
     source: JobSource,
-    ledger: Option<Arc<Mutex<Ledger>>>,
+    ledger: Option<SharedLedger>,
     progress: bool,
     total: usize,
 ) -> Result<Outcome, SendError> {
@@ -75,17 +75,13 @@ fn progress_bar(show: bool, total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn lock(ledger: &Mutex<Ledger>) -> std::sync::MutexGuard<'_, Ledger> {
-    ledger.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The file transport: one .eml per recipient, written atomically.
 fn deliver_to_outbox(
     config: &Config,
     composer: &Composer,
     outbox: &Outbox,
     source: JobSource,
-    ledger: Option<&Arc<Mutex<Ledger>>>,
+    ledger: Option<&SharedLedger>,
     progress: bool,
     total: usize,
 ) -> Result<Outcome, SendError> {
@@ -103,7 +99,7 @@ fn deliver_to_outbox(
                 Ok(c) => c,
                 Err(e) => {
                     if let Some(l) = ledger {
-                        let _ = lock(l).mark_failed(issue, &job.recipient, &e);
+                        let _ = locked(l).mark_failed(issue, &job.recipient, &e);
                     }
                     outcome.failed_permanent += 1;
                     outcome
@@ -113,7 +109,7 @@ fn deliver_to_outbox(
                 }
             };
             if let Some(l) = ledger {
-                match lock(l).mark_sending(issue, &job.recipient) {
+                match locked(l).mark_sending(issue, &job.recipient) {
                     Ok(()) => {}
                     // Another worker took this reader over after our lease ran out.
                     Err(LedgerError::LeaseLost { .. }) => continue,
@@ -132,7 +128,7 @@ fn deliver_to_outbox(
             };
             if let Some(l) = ledger {
                 if let Err(e) =
-                    lock(l).mark_sent(issue, &job.recipient, &reply, &composed.message_id)
+                    locked(l).mark_sent(issue, &job.recipient, &reply, &composed.message_id)
                 {
                     error = Some(e.into());
                     return false;
@@ -155,7 +151,6 @@ struct Shared {
     issue: u32,
     composer: Composer,
     smtp: Smtp,
-    ledger: Recorder,
     retries: u32,
     /// `[delivery] soft_bounce_limit`, for refusals recorded against readers.
     soft_bounce_limit: u32,
@@ -206,8 +201,11 @@ impl Shared {
     }
 }
 
+/// One SMTP connection's loop; `ledger` records its outcomes (on a ledger
+/// session of its own with PostgreSQL, see `record.rs`).
 async fn worker(
     shared: Arc<Shared>,
+    ledger: Arc<Recorder>,
     rx: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Job>>>,
 ) {
     let issue = shared.issue;
@@ -228,9 +226,7 @@ async fn worker(
         {
             Ok(c) => c,
             Err(e) => {
-                let _ = shared
-                    .ledger
-                    .write(|l| l.mark_failed(issue, &job.recipient, &e));
+                let _ = ledger.write(|l| l.mark_failed(issue, &job.recipient, &e));
                 shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
                 shared.bar.inc(1);
                 continue;
@@ -244,7 +240,7 @@ async fn worker(
                 match shared.smtp.connect().await {
                     Ok(c) => conn = Some(c),
                     Err(f) => {
-                        if handle_failure(&shared, &job, &f, attempt).await {
+                        if handle_failure(&shared, &ledger, &job, &f, attempt).await {
                             continue;
                         }
                         break;
@@ -255,15 +251,13 @@ async fn worker(
             let mut lease_lost = false;
             let result = shared
                 .smtp
-                .deliver(c, &composed, || {
-                    match shared.ledger.sending(&job.recipient) {
-                        Err(Sending::LeaseLost) => {
-                            lease_lost = true;
-                            Err("the reader passed to another worker".into())
-                        }
-                        Err(Sending::Failed(e)) => Err(e),
-                        Ok(()) => Ok(()),
+                .deliver(c, &composed, || match ledger.sending(&job.recipient) {
+                    Err(Sending::LeaseLost) => {
+                        lease_lost = true;
+                        Err("the reader passed to another worker".into())
                     }
+                    Err(Sending::Failed(e)) => Err(e),
+                    Ok(()) => Ok(()),
                 })
                 .await;
             if lease_lost {
@@ -274,10 +268,8 @@ async fn worker(
             match result {
                 Ok(reply) => {
                     shared.consecutive_errors.store(0, Ordering::SeqCst);
-                    // Committed with the next `sending` (see record.rs).
-                    shared
-                        .ledger
-                        .sent(&job.recipient, &reply, &composed.message_id);
+                    // At once, or with the next `sending` (see record.rs).
+                    ledger.sent(&job.recipient, &reply, &composed.message_id);
                     shared.sent.fetch_add(1, Ordering::SeqCst);
                     shared.bar.inc(1);
                     break;
@@ -285,7 +277,7 @@ async fn worker(
                 Err(f) => {
                     // The connection's state is unknown after a failure: start afresh.
                     conn = None;
-                    if handle_failure(&shared, &job, &f, attempt).await {
+                    if handle_failure(&shared, &ledger, &job, &f, attempt).await {
                         continue;
                     }
                     break;
@@ -305,7 +297,13 @@ fn stop_with(shared: &Shared, why: String) {
 }
 
 /// Records a failed attempt; returns true to retry (after the backoff).
-async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: u32) -> bool {
+async fn handle_failure(
+    shared: &Shared,
+    ledger: &Recorder,
+    job: &Job,
+    failure: &Failure,
+    attempt: u32,
+) -> bool {
     let issue = shared.issue;
     if failure.kind == FailKind::Fatal {
         // Wrong for every reader alike: stop at once; this reader stays queued.
@@ -316,10 +314,8 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
     match failure.kind {
         FailKind::Fatal => false, // handled above
         FailKind::Permanent => {
-            let _ = shared
-                .ledger
-                .write(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
-            record_refusal(shared, job, failure);
+            let _ = ledger.write(|l| l.mark_failed(issue, &job.recipient, &failure.reply));
+            record_refusal(shared, ledger, job, failure);
             shared.failed_permanent.fetch_add(1, Ordering::SeqCst);
             push_problem(shared, job, failure, "refused");
             shared.bar.inc(1);
@@ -327,24 +323,18 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
         }
         FailKind::Ambiguous => {
             // Stays `sending`: reported, resent only with --resend-ambiguous.
-            let _ = shared
-                .ledger
-                .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+            let _ = ledger.write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
             shared.bar.inc(1);
             false
         }
         FailKind::Transient => {
             if attempt < shared.retries.max(1) && !shared.stop.load(Ordering::SeqCst) {
-                let _ = shared
-                    .ledger
-                    .write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
+                let _ = ledger.write(|l| l.note_attempt(issue, &job.recipient, &failure.reply));
                 tokio::time::sleep(shared.backoff(attempt)).await;
                 true
             } else {
-                let _ = shared
-                    .ledger
-                    .write(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
-                record_refusal(shared, job, failure);
+                let _ = ledger.write(|l| l.mark_retry_later(issue, &job.recipient, &failure.reply));
+                record_refusal(shared, ledger, job, failure);
                 shared.failed_transient.fetch_add(1, Ordering::SeqCst);
                 push_problem(
                     shared,
@@ -361,8 +351,8 @@ async fn handle_failure(shared: &Shared, job: &Job, failure: &Failure, attempt: 
 
 /// A refusal by the reader's server counts against the reader as a bounce
 /// would (see `audience::bounce`): user unknown suppresses, the rest is soft.
-fn record_refusal(shared: &Shared, job: &Job, failure: &Failure) {
-    shared.ledger.with_ledger(|ledger| {
+fn record_refusal(shared: &Shared, recorder: &Recorder, job: &Job, failure: &Failure) {
+    recorder.with_ledger(|ledger| {
         crate::audience::bounce::apply::record_smtp_refusal(
             ledger,
             &job.address,
@@ -392,15 +382,18 @@ fn deliver_over_smtp(
     composer: Composer,
     smtp: Smtp,
     source: JobSource,
-    ledger: Option<Arc<Mutex<Ledger>>>,
+    ledger: Option<SharedLedger>,
     progress: bool,
     total: usize,
 ) -> Outcome {
     let pool = smtp.pool();
     let rate = config.delivery.rate;
+    let main = Recorder::new(composer.issue(), ledger);
+    let recorders: Vec<Arc<Recorder>> = (0..pool)
+        .map(|_| Arc::new(Recorder::another(&main)))
+        .collect();
     let shared = Arc::new(Shared {
         issue: composer.issue(),
-        ledger: Recorder::new(composer.issue(), ledger),
         composer,
         smtp,
         retries: config.delivery.retries.max(1),
@@ -424,6 +417,7 @@ fn deliver_over_smtp(
     });
     let run = {
         let shared = Arc::clone(&shared);
+        let recorders = recorders.clone();
         move || -> Result<(), SendError> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -434,8 +428,11 @@ fn deliver_over_smtp(
             runtime.block_on(async move {
                 let (tx, rx) = tokio::sync::mpsc::channel::<Job>(pool * 32);
                 let rx = Arc::new(tokio::sync::Mutex::new(rx));
-                let workers: Vec<_> = (0..pool)
-                    .map(|_| tokio::spawn(worker(Arc::clone(&shared), Arc::clone(&rx))))
+                let workers: Vec<_> = recorders
+                    .into_iter()
+                    .map(|ledger| {
+                        tokio::spawn(worker(Arc::clone(&shared), ledger, Arc::clone(&rx)))
+                    })
                     .collect();
                 let issue = shared.issue;
                 let stop_flag = Arc::clone(&shared);
@@ -484,11 +481,15 @@ fn deliver_over_smtp(
     if let Err(e) = result {
         outcome.paused.get_or_insert(format!("stopped: {e}"));
     }
-    if let Err(e) = shared.ledger.flush() {
-        // Delivered but not recorded: those rows stay `sending` (ambiguous), never resent.
-        outcome.paused.get_or_insert(format!(
-            "stopped: cannot record deliveries in the ledger: {e}"
-        ));
+    // `main` itself records nothing: each connection has its own.
+    drop(main);
+    for recorder in &recorders {
+        if let Err(e) = recorder.flush() {
+            // Delivered but not recorded: those rows stay `sending` (ambiguous), never resent.
+            outcome.paused.get_or_insert(format!(
+                "stopped: cannot record deliveries in the ledger: {e}"
+            ));
+        }
     }
     outcome
 }

@@ -10,12 +10,12 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use thiserror::Error;
 
 use crate::config::Config;
-use crate::ledger::{Claim, DeliveryCounts, Ledger};
+use crate::ledger::{locked, Claim, DeliveryCounts, Ledger, SharedLedger};
 use crate::problem::Problem;
 
 mod deliver;
@@ -197,13 +197,22 @@ fn stop_requested() -> bool {
 const STOPPED_BY_REQUEST: &str =
     "stopped on request (SIGTERM or Ctrl-C) after the messages in flight";
 
+/// Sends an issue, opening the ledger for it (see [`send_issue_in`]).
+pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, SendError> {
+    send_issue_in(config, &Ledger::for_config(config)?.share(), opts)
+}
+
 /// Sends an issue: chooses the issue and its readers ([`select`]), builds
 /// what all readers share once ([`message::Composer`]), and runs the
-/// delivery loop ([`deliver`]) over the transport. The ledger is opened
-/// once, here, and shared by every step.
-pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, SendError> {
-    let mut ledger = Ledger::for_config(config)?;
-    let issue = select::resolve_issue(config, &ledger, &opts.issue)?;
+/// delivery loop ([`deliver`]) over the transport. `ledger` is the one the
+/// command opened; every step shares it (on PostgreSQL each SMTP connection
+/// adds a session of its own to it, see `deliver.rs`).
+pub fn send_issue_in(
+    config: &Config,
+    ledger: &SharedLedger,
+    opts: &SendOptions,
+) -> Result<SendReport, SendError> {
+    let issue = select::resolve_issue(config, &locked(ledger), &opts.issue)?;
     let manifest = select::load_manifest(config, issue)?;
     let test = !opts.to.is_empty();
     let transport = Transport::new(config, issue, opts.smtp_url.as_deref(), test)?;
@@ -241,32 +250,27 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
     }
 
     // Phase 1: stream the list into the ledger.
-    let (run, counts) = select::enqueue_list(config, &ledger, issue, opts.dry_run, &mut report)?;
-    report.already_sent = counts.sent;
-    report.skipped = report.skipped_by.total() + counts.sent + counts.failed;
-    if opts.dry_run {
-        report.would_send = counts.queued
-            + if opts.resend_ambiguous {
-                counts.sending
-            } else {
-                0
-            };
-        report.ambiguous = if opts.resend_ambiguous {
-            0
-        } else {
-            counts.sending
-        };
-        report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
-        ledger.rollback()?;
-        return Ok(report);
-    }
-    ledger.commit()?;
-    let total = counts.queued
-        + if opts.resend_ambiguous {
+    let (run, total) = {
+        let ledger = locked(ledger);
+        let (run, counts) =
+            select::enqueue_list(config, &ledger, issue, opts.dry_run, &mut report)?;
+        report.already_sent = counts.sent;
+        report.skipped = report.skipped_by.total() + counts.sent + counts.failed;
+        let ambiguous_sent = if opts.resend_ambiguous {
             counts.sending
         } else {
             0
         };
+        if opts.dry_run {
+            report.would_send = counts.queued + ambiguous_sent;
+            report.ambiguous = counts.sending - ambiguous_sent;
+            report.ambiguous_recipients = ledger.ambiguous_deliveries(issue, Some(run), 20)?;
+            ledger.rollback()?;
+            return Ok(report);
+        }
+        ledger.commit()?;
+        (run, counts.queued + ambiguous_sent)
+    };
 
     // Phase 2: deliver what is still to send, claimed in leased batches so
     // that other workers on the same ledger take disjoint readers.
@@ -277,25 +281,25 @@ pub fn send_issue(config: &Config, opts: &SendOptions) -> Result<SendReport, Sen
             config.ledger.claim_batch,
         )
     };
-    ledger.work_as(&claim.owner);
-    let ledger = Arc::new(Mutex::new(ledger));
+    locked(ledger).work_as(&claim.owner);
     let source = JobSource::Ledger {
-        ledger: Arc::clone(&ledger),
+        ledger: Arc::clone(ledger),
         run,
         include_sending: opts.resend_ambiguous,
         claim: claim.clone(),
     };
-    let outcome = deliver::deliver(
+    let delivered = deliver::deliver(
         config,
         composer,
         transport,
         source,
-        Some(Arc::clone(&ledger)),
+        Some(Arc::clone(ledger)),
         opts.progress,
         total,
-    )?;
-    apply_outcome(&mut report, outcome);
-    let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+    );
+    let mut ledger = locked(ledger);
+    ledger.stop_working();
+    apply_outcome(&mut report, delivered?);
     ledger.release_claims(issue, &claim.owner)?;
     if opts.worker {
         // Rows another live worker has in DATA are its to report, not ours.

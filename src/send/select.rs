@@ -4,11 +4,10 @@
 //! paging them back out as jobs for the delivery loop.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use crate::build::{self, IssueManifest};
 use crate::config::Config;
-use crate::ledger::{Claim, DeliveryCounts, Enqueued, Ledger};
+use crate::ledger::{locked, Claim, DeliveryCounts, Enqueued, Ledger, SharedLedger};
 use crate::problem::Problem;
 
 use super::subscribers::{self, Row, SubscriberReader};
@@ -185,7 +184,7 @@ pub(super) enum JobSource {
     /// The rows of one send run still to deliver, claimed from the ledger
     /// a batch at a time (see `ledger::Claim`).
     Ledger {
-        ledger: Arc<Mutex<Ledger>>,
+        ledger: SharedLedger,
         run: i64,
         include_sending: bool,
         claim: Claim,
@@ -213,7 +212,7 @@ impl JobSource {
                 claim,
             } => loop {
                 let batch = {
-                    let ledger = ledger.lock().unwrap_or_else(|e| e.into_inner());
+                    let ledger = locked(&ledger);
                     ledger.claim_deliveries(issue, run, include_sending, &claim)?
                 };
                 if batch.is_empty() {

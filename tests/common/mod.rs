@@ -4,6 +4,7 @@
 pub mod cdp;
 pub mod chromium;
 pub mod cli;
+pub mod ledger_db;
 pub mod preview;
 pub mod sample;
 pub mod send_project;

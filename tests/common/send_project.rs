@@ -13,6 +13,9 @@ use newsletter::render::personalize::{marker, SlotTemplate};
 pub const SECRET: &str = "test-unsubscribe-secret";
 
 pub struct Project {
+    /// The ledger (a PostgreSQL database when the run asks, see `ledger_db`);
+    /// before `dir`, so the database goes first.
+    pub ledger: super::ledger_db::TestLedger,
     pub dir: tempfile::TempDir,
 }
 
@@ -30,7 +33,9 @@ impl Project {
         );
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         std::fs::write(dir.path().join("subscribers.csv"), subscribers_csv).unwrap();
-        let project = Project { dir };
+        // Its own section: whatever a test appends later starts one of its own.
+        let ledger = super::ledger_db::TestLedger::for_config(&dir.path().join("config.toml"));
+        let project = Project { ledger, dir };
         project.write_issue(1);
         project
     }
@@ -137,8 +142,9 @@ impl Project {
         command.output().expect("run newsletter")
     }
 
+    /// The project's ledger, on whichever backend this run uses.
     pub fn ledger(&self) -> newsletter::ledger::Ledger {
-        newsletter::ledger::Ledger::open(&self.root().join("state/newsletter.sqlite")).unwrap()
+        self.ledger.open(self.root())
     }
 }
 
