@@ -6,6 +6,7 @@
 # number of messages of the same size.
 #
 # usage: scripts/bench/pg_workers.sh [MESSAGES]      (default 10000)
+#   BIN: the binary to measure (default: build the release binary here).
 #   LEDGER_URL_QUERY: appended to the ledger URL, e.g.
 #   "?options=-c%20synchronous_commit%3Doff" to see what the commits cost.
 # needs: smtp-sink, smtp-source (Postfix), python3, PostgreSQL server binaries.
@@ -14,8 +15,10 @@
 set -euo pipefail
 N=${1:-10000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
-BIN=$ROOT/target/release/newsletter
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
+    BIN=$ROOT/target/release/newsletter
+fi
 WORK=$(mktemp -d)
 HOOKS=()
 ci_on_exit() { HOOKS+=("$1"); }

@@ -93,20 +93,6 @@ impl Ledger {
         }
     }
 
-    /// [`Ledger::begin_rows`] for a transaction whose commit need not wait
-    /// for the disk: on PostgreSQL `synchronous_commit` is off for it alone,
-    /// so the commit returns once the server has it, and only a crash of the
-    /// server could lose it. For marks whose loss is safe (a `sent` mark:
-    /// the row stays `sending`, ambiguous, never resent).
-    pub fn begin_rows_unflushed(&self) -> Result<(), LedgerError> {
-        match self.conn.backend() {
-            super::backend::Backend::Sqlite => self.begin_rows(),
-            super::backend::Backend::Postgres => {
-                self.conn.batch("BEGIN; SET LOCAL synchronous_commit = off")
-            }
-        }
-    }
-
     pub fn commit(&self) -> Result<(), LedgerError> {
         self.conn.batch("COMMIT")
     }
@@ -253,6 +239,29 @@ impl Ledger {
         )
     }
 
+    /// [`Ledger::mark_sent`] in a statement of its own whose commit does not
+    /// wait for the disk: on PostgreSQL `synchronous_commit` is off for its
+    /// transaction alone (one round trip), so it returns once the server has
+    /// the change, and only a crash of the server could lose it, leaving
+    /// the row `sending`: ambiguous, never resent. The same as `mark_sent` on
+    /// SQLite, whose commits do not wait for the disk anyway (WAL, NORMAL).
+    pub fn mark_sent_unflushed(
+        &self,
+        issue: u32,
+        recipient: &str,
+        reply: &str,
+        message_id: &str,
+    ) -> Result<(), LedgerError> {
+        let write = Write {
+            status: "sent",
+            reply: Some(reply),
+            message_id: Some(message_id),
+            count_attempt: true,
+            unflushed: true,
+        };
+        self.write_status(issue, recipient, write)
+    }
+
     /// Marks a row permanently `failed` (a 5xx): it is not retried.
     pub fn mark_failed(&self, issue: u32, recipient: &str, reply: &str) -> Result<(), LedgerError> {
         self.set_status(issue, recipient, "failed", Some(reply), None, true)
@@ -293,23 +302,32 @@ impl Ledger {
         message_id: Option<&str>,
         count_attempt: bool,
     ) -> Result<(), LedgerError> {
+        let write = Write {
+            status,
+            reply,
+            message_id,
+            count_attempt,
+            unflushed: false,
+        };
+        self.write_status(issue, recipient, write)
+    }
+
+    fn write_status(&self, issue: u32, recipient: &str, w: Write<'_>) -> Result<(), LedgerError> {
         // A worker only writes rows it holds the lease on, and never moves a
         // row out of `sent`: a row another worker took over is left to it.
+        let sql = match (w.unflushed, self.backend()) {
+            (true, super::backend::Backend::Postgres) => SET_STATUS_UNFLUSHED,
+            _ => SET_STATUS,
+        };
         let changed = self.conn.execute(
-            "UPDATE deliveries SET status = ?3,
-                last_reply = COALESCE(?4, last_reply),
-                message_id = COALESCE(?5, message_id),
-                attempts = attempts + ?6,
-                updated_at = ?7
-             WHERE issue = ?1 AND recipient = ?2 AND status <> 'sent'
-               AND (lease_owner = ?8 OR ?8 IS NULL)",
+            sql,
             args![
                 issue,
                 recipient,
-                status,
-                reply,
-                message_id,
-                i64::from(count_attempt),
+                w.status,
+                w.reply,
+                w.message_id,
+                i64::from(w.count_attempt),
                 now(),
                 self.owner.as_deref()
             ],
@@ -322,6 +340,39 @@ impl Ledger {
         Ok(())
     }
 }
+
+/// One status change of a delivery row.
+struct Write<'a> {
+    status: &'a str,
+    reply: Option<&'a str>,
+    message_id: Option<&'a str>,
+    count_attempt: bool,
+    /// Commit without waiting for the disk (PostgreSQL; see `mark_sent_unflushed`).
+    unflushed: bool,
+}
+
+/// A status change, fenced by the lease (see `write_status`).
+macro_rules! set_status_sql {
+    () => {
+        "UPDATE deliveries SET status = ?3,
+            last_reply = COALESCE(?4, last_reply),
+            message_id = COALESCE(?5, message_id),
+            attempts = attempts + ?6,
+            updated_at = ?7
+         WHERE issue = ?1 AND recipient = ?2 AND status <> 'sent'
+           AND (lease_owner = ?8 OR ?8 IS NULL)"
+    };
+}
+
+const SET_STATUS: &str = set_status_sql!();
+
+/// [`SET_STATUS`], turning `synchronous_commit` off for the statement's own
+/// transaction (`set_config(…, true)` lasts until that transaction ends,
+/// which is after its commit record is written).
+const SET_STATUS_UNFLUSHED: &str = concat!(
+    set_status_sql!(),
+    " AND set_config('synchronous_commit', 'off', true) = 'off'"
+);
 
 #[cfg(test)]
 mod tests {
@@ -364,6 +415,41 @@ mod tests {
             let counts = ledger.delivery_counts(1, None).unwrap();
             assert_eq!(counts.sent, 1);
             assert_eq!(counts.total(), 1);
+        });
+    }
+
+    #[test]
+    fn an_unflushed_sent_mark_is_fenced_like_any_and_leaves_the_next_commit_synchronous() {
+        testing::each_backend(|open| {
+            let mut ledger = open();
+            let run = ledger.begin_delivery_run(1).unwrap();
+            for r in ["a@x.example", "b@x.example"] {
+                ledger.enqueue_delivery(1, run, r, r, "", "{}", 2).unwrap();
+            }
+            ledger.mark_sending(1, "a@x.example").unwrap();
+            ledger
+                .mark_sent_unflushed(1, "a@x.example", "250 ok", "<a@x>")
+                .unwrap();
+            // Committed: another session sees it at once.
+            assert_eq!(open().delivery_counts(1, None).unwrap().sent, 1);
+            if ledger.backend() == super::super::backend::Backend::Postgres {
+                // The setting lasted for that statement's transaction only:
+                // the next `sending` waits for the disk again.
+                let setting: String = ledger
+                    .conn
+                    .query_one("SELECT current_setting('synchronous_commit')", args![])
+                    .unwrap()
+                    .get(0)
+                    .unwrap();
+                assert_eq!(setting, "on");
+            }
+            // A row this worker does not hold is left alone.
+            ledger.work_as("someone-else");
+            assert!(matches!(
+                ledger.mark_sent_unflushed(1, "b@x.example", "250 ok", "<b@x>"),
+                Err(LedgerError::LeaseLost { .. })
+            ));
+            assert_eq!(open().delivery_counts(1, None).unwrap().queued, 1);
         });
     }
 }

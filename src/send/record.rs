@@ -3,7 +3,8 @@
 //! written after the server's 250) depends on the backend:
 //!
 //! - PostgreSQL: each SMTP connection has a session of its own, and the mark
-//!   is committed at once with `synchronous_commit = off`: the server has it
+//!   is committed at once, in one statement, with `synchronous_commit` off
+//!   for it alone (`Ledger::mark_sent_unflushed`): the server has it
 //!   as soon as the commit returns, so killing the sender loses nothing, but
 //!   it does not wait for the WAL flush. Only a crash of the database server
 //!   itself can lose it, which leaves the row `sending`: reported as
@@ -132,7 +133,7 @@ impl Recorder {
             if held.is_empty() {
                 return Ok(ledger.mark_sending(self.issue, recipient)?);
             }
-            self.transaction(&ledger, false, &held, Some(recipient))
+            self.transaction(&ledger, &held, Some(recipient))
                 .map_err(|e| {
                     lock(&self.held).extend(held);
                     e.into()
@@ -153,9 +154,13 @@ impl Recorder {
             message_id: message_id.to_string(),
         };
         if self.commit_sent_now {
-            let marks = std::slice::from_ref(&mark);
-            if blocking(|| self.transaction(&locked(l), true, marks, None)).is_ok() {
-                return;
+            let written = blocking(|| {
+                locked(l).mark_sent_unflushed(self.issue, recipient, reply, message_id)
+            });
+            match written {
+                // A resend took the row over after our lease lapsed: its to record.
+                Ok(()) | Err(LedgerError::LeaseLost { .. }) => return,
+                Err(_) => {}
             }
         }
         lock(&self.held).push(mark);
@@ -170,30 +175,23 @@ impl Recorder {
         if held.is_empty() {
             return Ok(());
         }
-        self.transaction(&locked(l), false, &held, None)
-            .map_err(|e| {
-                lock(&self.held).extend(held);
-                e.to_string()
-            })
+        self.transaction(&locked(l), &held, None).map_err(|e| {
+            lock(&self.held).extend(held);
+            e.to_string()
+        })
     }
 
     /// One transaction: `marks` as sent, then `sending` (if any) as sending;
     /// all or nothing. A plain transaction (the workers' writes to their own
-    /// rows need no writer lock, unlike enqueueing, see `Ledger::begin`);
-    /// `unflushed`: its commit does not wait for the disk.
+    /// rows need no writer lock, unlike enqueueing, see `Ledger::begin`).
     fn transaction(
         &self,
         ledger: &Ledger,
-        unflushed: bool,
         marks: &[SentMark],
         sending: Option<&str>,
     ) -> Result<(), LedgerError> {
         let write = || {
-            if unflushed {
-                ledger.begin_rows_unflushed()?;
-            } else {
-                ledger.begin_rows()?;
-            }
+            ledger.begin_rows()?;
             for m in marks {
                 match ledger.mark_sent(self.issue, &m.recipient, &m.reply, &m.message_id) {
                     // A resend took the row over after our lease lapsed: its to record.
