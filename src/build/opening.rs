@@ -17,9 +17,9 @@ const MAX_FIGURE_LABEL: usize = 160;
 pub(super) fn generated(name: &str, stories: &[StoryCtx], figures: &[FigureCtx]) -> String {
     let name = name.trim();
     let mut parts = vec![if name.is_empty() {
-        "Good morning.".to_string()
+        "Hello.".to_string()
     } else {
-        format!("Good morning, and welcome to {name}.")
+        format!("Hello, and welcome to {name}.")
     }];
     if let Some(top) = stories.first() {
         parts.push(format!("Leading this issue: {}", sentence(&top.title)));
@@ -141,7 +141,7 @@ mod tests {
         ];
         assert_eq!(
             generated("Energy Source", &stories, &figures),
-            "Good morning, and welcome to Energy Source. \
+            "Hello, and welcome to Energy Source. \
              Leading this issue: Norway restarts Heimdalen gas field. \
              Also in this issue: Halvard agrees $6.8bn takeover of Redmesa; \
              Can Europe build its own solar panels again?; and Japan restarts Hamasaki No 3 reactor. \
@@ -159,12 +159,12 @@ mod tests {
         )];
         assert_eq!(
             generated("", &stories, &figures),
-            "Good morning. Leading this issue: Grid operator doubles its winter reserve. \
+            "Hello. Leading this issue: Grid operator doubles its winter reserve. \
              The number to watch: 2GW — which doubles last winter's reserve."
         );
         assert_eq!(
             generated("Energy Source", &stories, &[]),
-            "Good morning, and welcome to Energy Source. Leading this issue: Grid operator doubles its winter reserve."
+            "Hello, and welcome to Energy Source. Leading this issue: Grid operator doubles its winter reserve."
         );
         // The same stories give the same words.
         assert_eq!(
