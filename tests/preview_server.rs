@@ -501,3 +501,22 @@ fn a_request_head_that_never_ends_is_cut_off() {
     );
     server.stop();
 }
+
+/// The preview frames its own email (the headers that keep other sites
+/// from framing it must not stop this): in headless Chromium the phone
+/// view shows the built email inside its frame.
+#[test]
+#[ignore = "needs chromium (/usr/bin/chromium, or $CHROMIUM)"]
+fn chromium_shows_the_email_inside_the_phone_frame() {
+    let (_dir, summaries, dist) = project();
+    let server = start(&summaries, &dist);
+    let mut browser = common::cdp::Browser::open(&format!("{}_preview/phone", server.url()));
+    browser.wait_for(
+        "the email inside the phone frame",
+        "(function () { try { var f = document.querySelector('iframe.phone'); \
+         return !!f && !!f.contentDocument && f.contentDocument.body.innerText.includes('$91.20'); \
+         } catch (e) { return false; } })()",
+    );
+    drop(browser);
+    server.stop();
+}
