@@ -12,7 +12,8 @@
 //! 7. [`preview`]   serve `dist/` locally, rebuild on change and reload the browser
 //! 8. [`audience`]  who receives the next issue: subscriber store, (un)subscribing, bounces
 //!
-//! [`config`] is read by all of them. Each stage reads files and writes files,
+//! [`config`] is read by all of them; [`web`] is the HTTP layer `preview`
+//! and `serve` (in [`audience`]) share. Each stage reads files and writes files,
 //! so any one can be re-run or replaced by hand. The command-line interface
 //! lives in the binary (`src/cli/`) and only wires these together.
 
@@ -31,3 +32,4 @@ pub mod render;
 pub mod schedule;
 pub mod send;
 pub mod summarize;
+pub mod web;

@@ -115,7 +115,7 @@ fn two_slots_in_a_row_the_second_issue_carries_neither_intro_nor_chart_of_the_fi
     let opening = texts(&html, "td.text p").join(" ");
     assert!(
         opening.contains(
-            "Good morning, and welcome to Energy Source. Leading this issue: Norway restarts Heimdalen gas field after three-day outage."
+            "Welcome to Energy Source. Leading this issue: Norway restarts Heimdalen gas field after three-day outage."
         ),
         "{opening}"
     );
@@ -382,7 +382,7 @@ fn the_generated_opening_escapes_what_comes_from_articles() {
     let opening = texts(&html, "td.text p")[1].clone();
     assert!(
         opening.starts_with(
-            "Good morning, and welcome to Energy Source. Leading this issue: <script>alert(1)</script>Refinery fire & <b onclick=x()>blast</b>."
+            "Welcome to Energy Source. Leading this issue: <script>alert(1)</script>Refinery fire & <b onclick=x()>blast</b>."
         ),
         "{opening}"
     );

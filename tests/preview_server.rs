@@ -430,3 +430,93 @@ fn a_folder_without_its_slash_redirects_within_the_site() {
     assert!(page.contains("$91.20"));
     server.stop();
 }
+
+/// One request written as given, on a connection the server closes
+/// after answering; returns the whole answer, head and body.
+fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+#[test]
+fn answers_get_and_head_only_with_private_headers() {
+    let (_dir, summaries, dist) = project();
+    let server = start(&summaries, &dist);
+    let addr = server.addr();
+    let host = format!("127.0.0.1:{}", addr.port());
+
+    let posted = exchange(
+        addr,
+        &format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(posted.starts_with("HTTP/1.1 405"), "{posted}");
+
+    let head = exchange(
+        addr,
+        &format!(
+            "HEAD /issues/001/email.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (head_part, body) = head.split_once("\r\n\r\n").unwrap();
+    assert_eq!(body, "", "a HEAD answer has no body");
+    for line in [
+        "Content-Type: text/html; charset=utf-8",
+        "Cache-Control: no-store",
+        "X-Content-Type-Options: nosniff",
+        "Referrer-Policy: no-referrer",
+        // Its own pages frame the email; other sites may not frame it.
+        "X-Frame-Options: SAMEORIGIN",
+        "Content-Security-Policy: frame-ancestors 'self'",
+    ] {
+        assert!(
+            head_part.lines().any(|l| l.eq_ignore_ascii_case(line)),
+            "{line} in {head_part}"
+        );
+    }
+    server.stop();
+}
+
+/// A client that never finishes its request head is cut off (after the
+/// shared header timeout) instead of holding a connection for ever.
+#[test]
+fn a_request_head_that_never_ends_is_cut_off() {
+    let (_dir, summaries, dist) = project();
+    let server = start(&summaries, &dist);
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(b"GET /issues/001/email.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let answer = String::from_utf8_lossy(&raw);
+    assert!(
+        !answer.contains("$91.20"),
+        "an unfinished request was served: {answer}"
+    );
+    server.stop();
+}
+
+/// The preview frames its own email (the headers that keep other sites
+/// from framing it must not stop this): in headless Chromium the phone
+/// view shows the built email inside its frame.
+#[test]
+#[ignore = "needs chromium (/usr/bin/chromium, or $CHROMIUM)"]
+fn chromium_shows_the_email_inside_the_phone_frame() {
+    let (_dir, summaries, dist) = project();
+    let server = start(&summaries, &dist);
+    let mut browser = common::cdp::Browser::open(&format!("{}_preview/phone", server.url()));
+    browser.wait_for(
+        "the email inside the phone frame",
+        "(function () { try { var f = document.querySelector('iframe.phone'); \
+         return !!f && !!f.contentDocument && f.contentDocument.body.innerText.includes('$91.20'); \
+         } catch (e) { return false; } })()",
+    );
+    drop(browser);
+    server.stop();
+}

@@ -180,6 +180,19 @@ pub fn load_config(path: &Path) -> anyhow::Result<Config> {
     Config::load(path).context("loading the config")
 }
 
+/// Sends `tracing` events (the web servers' request lines and warnings) to
+/// stderr, filtered by `NEWSLETTER_LOG` (default: info).
+pub fn init_log() {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSLETTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
 /// Prints problems (skipped inputs, warnings) to stderr.
 pub fn report_problems(problems: &[newsletter::problem::Problem]) {
     for problem in problems {

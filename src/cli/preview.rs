@@ -10,6 +10,8 @@ use newsletter::preview::{self, PreviewEvent};
 /// address: its front page links the email at desktop width, the email on a
 /// phone, the plain-text part, the web version and the archive. A build
 /// error is shown in the browser, and the page reloads once it is fixed.
+/// Ctrl-C (or SIGTERM) stops it. `NEWSLETTER_LOG=newsletter::preview=debug`
+/// logs every request.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Port to listen on (0 picks a free one).
@@ -21,6 +23,7 @@ pub struct Args {
 }
 
 pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
+    super::init_log();
     let on_event = Box::new(|event: PreviewEvent| match event {
         PreviewEvent::Rebuilt { issue, took, .. } => match issue {
             Some(issue) => {
@@ -52,5 +55,6 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
         }
     })
     .context("running the preview")?;
+    eprintln!("preview: stopped");
     Ok(0)
 }

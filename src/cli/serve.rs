@@ -1,4 +1,3 @@
-use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Context;
@@ -25,13 +24,7 @@ pub struct Args {
 
 pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
     let config = super::load_config(config_path)?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSLETTER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+    super::init_log();
     let options = ServeOptions {
         host: args.host.unwrap_or_else(|| config.serve.host.clone()),
         port: args.port.unwrap_or(config.serve.port),

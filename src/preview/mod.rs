@@ -1,17 +1,19 @@
 //! `newsletter preview`: build, serve `dist/` on localhost, rebuild on change
 //! and reload the browser, as `zola serve` does.
 //!
-//! Three parts share one [`Shared`] state: the HTTP server (a thread per
-//! request, so a waiting long-poll never blocks a page), the watcher (notify
-//! events, debounced, then one rebuild), and the rebuild itself, which is a
-//! plain function so that tests can drive the server with their own site.
-//! Every successful or failed rebuild bumps a generation number; the reload
-//! script in each served page long-polls for a newer one and reloads.
+//! Three parts share one [`Shared`] state: the HTTP server ([`http`], on the
+//! web layer `serve` uses too, [`crate::web`]: axum on tokio, so a waiting
+//! long-poll costs no thread and never blocks a page), the watcher (notify
+//! events, debounced, then one rebuild, on its own thread), and the rebuild
+//! itself, which is a plain function so that tests can drive the server
+//! with their own site. Every successful or failed rebuild bumps a
+//! generation number; the reload script in each served page long-polls for
+//! a newer one and reloads.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
@@ -19,8 +21,8 @@ use thiserror::Error;
 
 use crate::config::Config;
 
+mod http;
 pub mod pages;
-pub mod paths;
 mod site;
 
 use site::{build_site, common_folder};
@@ -31,6 +33,8 @@ pub enum PreviewError {
     BadHost { host: String, message: String },
     #[error("cannot listen on {addr}: {message}\n  hint: another program may be using the port; pass another --port, or --port 0 for any free one")]
     Bind { addr: String, message: String },
+    #[error("cannot start the preview's web server: {0}")]
+    Runtime(String),
     #[error("{path}: cannot watch for changes: {source}")]
     Watch {
         path: PathBuf,
@@ -101,7 +105,10 @@ struct BuildState {
 
 struct Shared {
     state: Mutex<BuildState>,
-    changed: Condvar,
+    /// The generation, for long-polls to wait on.
+    generations: tokio::sync::watch::Sender<u64>,
+    /// Set once the server stops, so that waiting long-polls answer at once.
+    closing: tokio::sync::watch::Sender<bool>,
     rebuild: Box<RebuildFn>,
     on_event: Box<dyn Fn(PreviewEvent) + Send + Sync>,
     /// Whether to insist on a localhost Host header (bound to loopback),
@@ -153,7 +160,7 @@ impl Shared {
                     }
                 }
             };
-            self.changed.notify_all();
+            self.generations.send_replace(generation);
             event
         };
         (self.on_event)(event);
@@ -163,9 +170,10 @@ impl Shared {
 /// A running preview; dropping it does not stop it, [`PreviewServer::stop`] does.
 pub struct PreviewServer {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
     shared: Arc<Shared>,
-    accept: Option<std::thread::JoinHandle<()>>,
+    runtime: tokio::runtime::Handle,
+    /// The thread that runs the web server until it is stopped.
+    http: Option<std::thread::JoinHandle<()>>,
     _watcher: Option<notify::RecommendedWatcher>,
     stop_watch: Option<mpsc::Sender<notify::Result<notify::Event>>>,
 }
@@ -188,24 +196,22 @@ impl PreviewServer {
                 host: opts.host.clone(),
                 message: "resolves to no address".into(),
             })?;
-        let server = tiny_http::Server::http(addr).map_err(|e| PreviewError::Bind {
+        let bind_error = |e: std::io::Error| PreviewError::Bind {
             addr: addr.to_string(),
             message: e.to_string(),
-        })?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| PreviewError::Bind {
-                addr: addr.to_string(),
-                message: "not an IP listener".into(),
-            })?;
+        };
+        // Bound here, before the first build, so a busy port is reported at once.
+        let listener = std::net::TcpListener::bind(addr).map_err(bind_error)?;
+        listener.set_nonblocking(true).map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(BuildState {
                 generation: 0,
                 site: None,
                 error: None,
             }),
-            changed: Condvar::new(),
+            generations: tokio::sync::watch::Sender::new(0),
+            closing: tokio::sync::watch::Sender::new(false),
             rebuild,
             on_event: opts.on_event,
             loopback: addr.ip().is_loopback(),
@@ -258,28 +264,38 @@ impl PreviewServer {
                 message: e.to_string(),
             })?;
 
-        let server = Arc::new(server);
-        let accept_server = server.clone();
-        let accept_shared = shared.clone();
-        let accept = std::thread::Builder::new()
+        // Two workers: the preview has one user, whose long-polls only wait.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("preview-http")
+            .enable_all()
+            .build()
+            .map_err(|e| PreviewError::Runtime(e.to_string()))?;
+        let listener = {
+            let _inside = runtime.enter();
+            tokio::net::TcpListener::from_std(listener).map_err(bind_error)?
+        };
+        let handle = runtime.handle().clone();
+        let app = http::router(Arc::clone(&shared));
+        let mut closing = shared.closing.subscribe();
+        let http = std::thread::Builder::new()
             .name("preview-http".into())
             .spawn(move || {
-                for request in accept_server.incoming_requests() {
-                    let shared = accept_shared.clone();
-                    let _ = std::thread::Builder::new()
-                        .name("preview-request".into())
-                        .spawn(move || handle(request, &shared));
-                }
+                runtime.block_on(async move {
+                    let stop = async move {
+                        let _ = closing.wait_for(|closing| *closing).await;
+                    };
+                    if let Err(e) = crate::web::run(listener, app, stop).await {
+                        tracing::error!(target: "newsletter::preview", "the web server failed: {e}");
+                    }
+                });
             })
-            .map_err(|e| PreviewError::Bind {
-                addr: addr.to_string(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| PreviewError::Runtime(e.to_string()))?;
         Ok(PreviewServer {
             addr,
-            server,
             shared,
-            accept: Some(accept),
+            runtime: handle,
+            http: Some(http),
             _watcher: Some(watcher),
             stop_watch: Some(tx),
         })
@@ -334,18 +350,27 @@ impl PreviewServer {
         self.shared.lock().generation
     }
 
-    /// Serves until the process ends.
-    pub fn wait(mut self) {
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
+    /// Serves until Ctrl-C or SIGTERM, then stops as [`PreviewServer::stop`]
+    /// does (an open page's long-poll is answered, not cut off).
+    pub fn wait(self) {
+        let shared = Arc::clone(&self.shared);
+        self.runtime.spawn(async move {
+            crate::web::stop_signal().await;
+            shared.closing.send_replace(true);
+        });
+        self.join();
     }
 
-    /// Stops listening and watching.
-    pub fn stop(mut self) {
-        self.server.unblock();
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
+    /// Stops listening and watching: waiting long-polls are answered, other
+    /// requests in flight finish.
+    pub fn stop(self) {
+        self.shared.closing.send_replace(true);
+        self.join();
+    }
+
+    fn join(mut self) {
+        if let Some(http) = self.http.take() {
+            let _ = http.join();
         }
         self._watcher = None;
         self.stop_watch = None;
@@ -438,169 +463,4 @@ fn watch_loop(
         changes.dedup();
         shared.run_rebuild(&changes);
     }
-}
-
-/// Longest a long-poll waits before answering "no change".
-const POLL_WAIT: Duration = Duration::from_secs(25);
-
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    // Names are fixed; values are fixed or a path that passed `safe_segments`,
-    // which tiny_http accepts (it refuses only non-ASCII bytes).
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|()| {
-        tiny_http::Header::from_bytes(name.as_bytes(), &b""[..]).expect("an ASCII header name")
-    })
-}
-
-fn respond(request: tiny_http::Request, status: u16, content_type: &str, body: Vec<u8>) {
-    let response = tiny_http::Response::from_data(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
-    let _ = request.respond(response);
-}
-
-fn host_allowed(request: &tiny_http::Request) -> bool {
-    let Some(host) = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str().to_ascii_lowercase())
-    else {
-        return true;
-    };
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        host.split(':').next().unwrap_or("")
-    };
-    matches!(name, "localhost" | "127.0.0.1" | "::1") || name.starts_with("127.")
-}
-
-fn handle(request: tiny_http::Request, shared: &Shared) {
-    if !matches!(
-        request.method(),
-        tiny_http::Method::Get | tiny_http::Method::Head
-    ) {
-        return respond(
-            request,
-            405,
-            "text/plain; charset=utf-8",
-            b"GET only\n".to_vec(),
-        );
-    }
-    if shared.loopback && !host_allowed(&request) {
-        return respond(
-            request,
-            403,
-            "text/plain; charset=utf-8",
-            b"the preview answers only to localhost\n".to_vec(),
-        );
-    }
-    let target = request.url().to_string();
-    let path = paths::target_path(&target).to_string();
-
-    if path == pages::POLL_PATH {
-        let since: u64 = target
-            .split_once("since=")
-            .and_then(|(_, v)| v.split('&').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let state = shared.lock();
-        let (state, _) = shared
-            .changed
-            .wait_timeout_while(state, POLL_WAIT, |s| s.generation == since)
-            .unwrap_or_else(|e| e.into_inner());
-        let body = format!("{{\"generation\":{}}}", state.generation);
-        drop(state);
-        return respond(request, 200, "application/json", body.into_bytes());
-    }
-
-    let (generation, site, error) = {
-        let state = shared.lock();
-        (state.generation, state.site.clone(), state.error.clone())
-    };
-    let issue = site.as_ref().and_then(|s| s.issue.clone());
-    let html = |request, status, page: String| {
-        respond(
-            request,
-            status,
-            "text/html; charset=utf-8",
-            page.into_bytes(),
-        )
-    };
-
-    // While the last build is broken, every page shows why (and reloads once fixed).
-    let last = path.rsplit('/').next().unwrap_or("");
-    let wants_page = !last.contains('.') || last.ends_with(".html") || last.ends_with(".htm");
-    if let Some(message) = error.filter(|_| wants_page) {
-        return html(
-            request,
-            500,
-            pages::build_error(&message, issue.as_ref(), generation),
-        );
-    }
-    if path == "/" || path == "/_preview/" {
-        return html(request, 200, pages::front(issue.as_ref(), generation));
-    }
-    if let Some(view) = path.strip_prefix("/_preview/") {
-        return match issue
-            .as_ref()
-            .and_then(|issue| pages::framed(issue, view, generation))
-        {
-            Some(page) => html(request, 200, page),
-            None => respond(
-                request,
-                404,
-                "text/plain; charset=utf-8",
-                b"not found\n".to_vec(),
-            ),
-        };
-    }
-    let Some(site) = site else {
-        return respond(
-            request,
-            404,
-            "text/plain; charset=utf-8",
-            b"not built\n".to_vec(),
-        );
-    };
-    // A folder without its slash: redirect, so the page's relative links work.
-    if !path.ends_with('/') {
-        if let Some(segments) = paths::safe_segments(&target) {
-            if segments
-                .iter()
-                .fold(site.root.clone(), |p, s| p.join(s))
-                .is_dir()
-            {
-                let response = tiny_http::Response::from_data(Vec::new())
-                    .with_status_code(301)
-                    .with_header(header("Location", &paths::folder_url(&segments)));
-                let _ = request.respond(response);
-                return;
-            }
-        }
-    }
-    let Some(file) = paths::resolve(&site.root, &target) else {
-        return respond(
-            request,
-            404,
-            "text/plain; charset=utf-8",
-            b"not found\n".to_vec(),
-        );
-    };
-    let Ok(bytes) = std::fs::read(&file) else {
-        return respond(
-            request,
-            404,
-            "text/plain; charset=utf-8",
-            b"not found\n".to_vec(),
-        );
-    };
-    let content_type = paths::content_type(&file);
-    if content_type.starts_with("text/html") {
-        let page = pages::inject(&String::from_utf8_lossy(&bytes), generation);
-        return html(request, 200, page);
-    }
-    respond(request, 200, content_type, bytes)
 }

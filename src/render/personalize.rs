@@ -195,6 +195,17 @@ impl SlotTemplate {
         out
     }
 
+    /// The template cut at its slots: each piece is one literal text or one
+    /// slot, in order, so a long line can be encoded around its values.
+    pub fn pieces(&self) -> Vec<SlotTemplate> {
+        self.parts
+            .iter()
+            .map(|part| SlotTemplate {
+                parts: vec![part.clone()],
+            })
+            .collect()
+    }
+
     /// The slots this template uses.
     pub fn slots(&self) -> impl Iterator<Item = &Slot> {
         self.parts.iter().filter_map(|p| match p {

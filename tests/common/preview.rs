@@ -8,12 +8,19 @@ use std::process::{Child, Command, Stdio};
 /// Starts `newsletter --config CONFIG preview --port 0`; returns the child
 /// (kill it when done) and the address it printed.
 pub fn spawn_preview(config: &Path) -> (Child, String) {
+    spawn_preview_with(config, &[], Stdio::inherit())
+}
+
+/// [`spawn_preview`] with extra environment variables and its stderr sent
+/// to `stderr`.
+pub fn spawn_preview_with(config: &Path, env: &[(&str, &str)], stderr: Stdio) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_newsletter"))
         .arg("--config")
         .arg(config)
         .args(["preview", "--port", "0"])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut url = String::new();

@@ -395,10 +395,12 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
     // RFC 3464: per-recipient field groups are separated by blank lines;
     // fields may come in any order within a group.
     let mut records: Vec<DsnRecord> = Vec::new();
+    let mut reporting_mta = String::new();
     for block in fields(body) {
         let mut current = DsnRecord::default();
         for (name, value) in block {
             match name.as_str() {
+                "reporting-mta" => reporting_mta = value.to_ascii_lowercase(),
                 "original-recipient" => {
                     if current.original.is_some() {
                         records.push(std::mem::take(&mut current));
@@ -473,6 +475,12 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
                     reason: "mailbox full",
                 };
             }
+            if verdict.kind == Kind::Hard && is_receipt_rule_mta(&reporting_mta) {
+                verdict = Verdict {
+                    kind: Kind::Soft,
+                    reason: "refused by a receiving rule",
+                };
+            }
             let shown = if record.diagnostic.is_empty() {
                 segment
             } else {
@@ -481,6 +489,20 @@ fn dsn_findings(body: &str, parts: &Parts) -> Vec<Finding> {
             make(recipient.clone(), verdict, &status, shown)
         })
         .collect()
+}
+
+/// Amazon SES's inbound endpoints have no mailboxes of their own: a bounce
+/// they report comes from a receipt rule's bounce action, whose reply the
+/// domain's owner configures (the console's default text is "550 5.1.1
+/// Mailbox does not exist" whatever the rule is for). Such a refusal is a
+/// filter speaking, not a directory lookup, so it never proves the address
+/// gone.
+fn is_receipt_rule_mta(reporting_mta: &str) -> bool {
+    let host = reporting_mta
+        .split_once(';')
+        .map_or(reporting_mta, |(_, h)| h)
+        .trim();
+    host.starts_with("inbound-smtp.") && host.ends_with(".amazonaws.com")
 }
 
 pub(super) fn make(recipient: String, verdict: Verdict, status: &str, text: &str) -> Finding {
@@ -648,6 +670,24 @@ Status: {status}\r\nDiagnostic-Code: smtp; {diagnostic}\r\n\r\n--q7--\r\n"
             "550 5.1.1 <fay@example.org>... User unknown",
         );
         assert_eq!(plain.findings[0].kind, Kind::Hard);
+    }
+
+    #[test]
+    fn a_receiving_rule_bounce_from_ses_inbound_keeps_the_reader() {
+        let raw = "From: postmaster@shop.example.net\r\nTo: n@example.com\r\nSubject: Delivery Status Notification (Failure)\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"s5\"\r\n\r\n\
+--s5\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n\r\n--s5\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; inbound-smtp.eu-west-1.amazonaws.com\r\n\r\nFinal-Recipient: rfc822; orders@shop.example.net\r\n\
+Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 Mailbox does not exist\r\n\r\n--s5--\r\n";
+        let report = read_report(raw.as_bytes()).unwrap();
+        assert_eq!(report.findings[0].kind, Kind::Soft);
+        // The same words from an ordinary mail store still remove the reader.
+        let store = dsn(
+            "Not delivered.",
+            "5.1.1",
+            "550 5.1.1 Mailbox does not exist",
+        );
+        assert_eq!(store.findings[0].kind, Kind::Hard);
     }
 
     #[test]

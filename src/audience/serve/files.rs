@@ -1,8 +1,7 @@
-//! The web archive: files under `dist/`, and nothing else. Paths are judged
-//! by the preview's checks (any `..`, `.`, backslash, colon or NUL however
-//! encoded is refused; the file must stay inside `dist/` after symlinks).
-//! A folder asked for without its slash is redirected to the same folder
-//! with one, rebuilt from the checked segments: always a path on this site.
+//! The web archive: files under `dist/`, and nothing else, found by
+//! [`crate::web::files::lookup`] (the checks `preview` uses too). A folder
+//! asked for without its slash is redirected (308) to the same folder with
+//! one: always a path on this site.
 
 use std::sync::Arc;
 
@@ -10,7 +9,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::preview::paths;
+use crate::web::files::{lookup, Found};
+use crate::web::paths;
 
 use super::{pages, AppState};
 
@@ -41,21 +41,16 @@ pub async fn archive(State(state): State<Arc<AppState>>, method: Method, uri: Ur
         )
             .into_response()
     };
-    let Some(segments) = paths::safe_segments(path) else {
-        return not_found();
-    };
-    if !path.ends_with('/') && !segments.is_empty() {
-        let folder = segments.iter().fold(dist.clone(), |p, s| p.join(s));
-        if folder.is_dir() {
+    let file = match lookup(dist, path) {
+        Found::File(file) => file,
+        Found::Folder(location) => {
             return (
                 StatusCode::PERMANENT_REDIRECT,
-                [(header::LOCATION, paths::folder_url(&segments))],
+                [(header::LOCATION, location)],
             )
-                .into_response();
+                .into_response()
         }
-    }
-    let Some(file) = paths::resolve(dist, path) else {
-        return not_found();
+        Found::Missing => return not_found(),
     };
     match tokio::fs::read(&file).await {
         Ok(bytes) => {

@@ -1,44 +1,12 @@
-//! Who is asking, and how often: the client address (from
-//! `X-Forwarded-For` only when the connection comes from a proxy listed in
-//! `[serve] trusted_proxies`), and a fixed-window counter per key for the
-//! form posts that cost something (each subscribe sends a mail).
+//! How often a client may ask: a fixed-window counter per key for the form
+//! posts that cost something (each subscribe sends a mail). Who is asking
+//! is [`crate::web::client_ip`] (`X-Forwarded-For` only from a proxy listed
+//! in `[serve] trusted_proxies`).
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use axum::http::HeaderMap;
-
-/// The client's address. The proxy appends the address it saw to
-/// `X-Forwarded-For`, so the header is read from the right, skipping our
-/// own trusted proxies; anything a client wrote further left is ignored.
-pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    let peer = peer.ip();
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    let mut client = peer;
-    let hops = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    for hop in hops.into_iter().rev() {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) => {
-                client = ip;
-                if !trusted.contains(&ip) {
-                    break;
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    client
-}
 
 /// The key an address is limited by: IPv4 as is, IPv6 by its /64 (one
 /// household or host usually owns a whole /64).
@@ -95,27 +63,6 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(xff: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", xff.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
-        let proxy: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        let stranger: SocketAddr = "203.0.113.9:5000".parse().unwrap();
-        let trusted = ["127.0.0.1".parse().unwrap()];
-        let h = headers("198.51.100.1, 192.0.2.7");
-        assert_eq!(
-            client_ip(proxy, &h, &trusted),
-            "192.0.2.7".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(client_ip(stranger, &h, &trusted), stranger.ip());
-        assert_eq!(client_ip(proxy, &h, &[]), proxy.ip());
-        assert_eq!(client_ip(proxy, &headers("garbage"), &trusted), proxy.ip());
-    }
 
     #[test]
     fn the_limit_holds_per_key_and_resets_with_the_window() {

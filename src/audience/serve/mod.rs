@@ -1,9 +1,10 @@
 //! `newsletter serve`: the public web side. One process on the tokio
 //! runtime: the web archive from `dist/`, RFC 8058 one-click unsubscribe,
-//! double opt-in subscribe and confirm. Built on axum (hyper) with tower's
-//! body cap, request timeout and concurrency limit, one `tracing` line per
-//! request (tokens cut, addresses masked), and a graceful stop on SIGTERM
-//! or Ctrl-C (requests in flight finish).
+//! double opt-in subscribe and confirm. Built on the HTTP layer it shares
+//! with `preview` ([`crate::web`]: axum on hyper, tower's body cap, request
+//! timeout and concurrency limit, one `tracing` line per request, a
+//! graceful stop on SIGTERM or Ctrl-C that lets requests in flight finish),
+//! with tokens cut and addresses masked in its log.
 //!
 //! Every write to the subscriber store goes through one writer thread
 //! ([`store::Store`]) fed by a channel, so many concurrent requests never
@@ -12,20 +13,14 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use thiserror::Error;
-use tower::limit::GlobalConcurrencyLimitLayer;
-use tower::ServiceBuilder;
-use tower_http::timeout::TimeoutLayer;
 
 use crate::config::{Config, Transport};
+use crate::web;
 
 mod files;
 mod limit;
@@ -34,14 +29,7 @@ mod pages;
 mod routes;
 mod store;
 
-pub use limit::client_ip;
-
-/// Largest request body accepted (the forms are a few hundred bytes).
-const BODY_LIMIT: usize = 16 * 1024;
-/// A request that takes longer than this is answered 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Requests handled at once; more wait their turn.
-const CONCURRENCY: usize = 512;
+pub use crate::web::client_ip;
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -92,7 +80,7 @@ pub(crate) struct AppState {
     pub limiter: limit::Limiter,
     /// At most a few confirmation mails per address, whoever asks.
     pub mail_limiter: limit::Limiter,
-    pub trusted: Vec<IpAddr>,
+    pub trusted: Arc<[IpAddr]>,
     pub mailer: Arc<mail::Mailer>,
     pub css: String,
 }
@@ -120,7 +108,7 @@ fn secret(config: &Config) -> Result<Vec<u8>, ServeError> {
     }
 }
 
-fn trusted_proxies(config: &Config) -> Result<Vec<IpAddr>, ServeError> {
+fn trusted_proxies(config: &Config) -> Result<Arc<[IpAddr]>, ServeError> {
     config
         .serve
         .trusted_proxies
@@ -176,41 +164,14 @@ pub fn run(
             .map_err(|source| ServeError::Bind { addr, source })?;
         ready(local);
         let app = router(state);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .map_err(|e| ServeError::Runtime(format!("the server failed: {e}")))
+        crate::web::run(listener, app, crate::web::stop_signal())
+            .await
+            .map_err(|e| ServeError::Runtime(format!("the server failed: {e}")))
     })
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("stopping: finishing the requests in flight");
-}
-
 fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route(
             "/unsubscribe/{token}",
             get(routes::unsubscribe_page).post(routes::unsubscribe),
@@ -229,22 +190,18 @@ fn router(state: Arc<AppState>) -> Router {
             get(routes::confirm_page).post(routes::confirm),
         )
         .route("/assets/serve.css", get(routes::stylesheet))
-        .fallback(files::archive)
-        .layer(
-            ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(
-                    Arc::clone(&state),
-                    log_request,
-                ))
-                .layer(TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    REQUEST_TIMEOUT,
-                ))
-                .layer(GlobalConcurrencyLimitLayer::new(CONCURRENCY))
-                .layer(DefaultBodyLimit::max(BODY_LIMIT))
-                .layer(middleware::from_fn(security_headers)),
-        )
-        .with_state(state)
+        .fallback(files::archive);
+    let stack = web::Stack {
+        app: web::App::Serve,
+        policy: web::Policy {
+            csp: pages::CSP,
+            frame_options: "DENY",
+            cache_control: None,
+        },
+        trusted: Arc::clone(&state.trusted),
+        loggable_path,
+    };
+    web::layered(routes, stack).with_state(state)
 }
 
 /// The path as logged: tokens cut, any segment with an `@` masked, no query.
@@ -264,50 +221,6 @@ pub fn loggable_path(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// One line per request: method, path (token cut), status, latency, client.
-async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = loggable_path(request.uri().path());
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| client_ip(c.0, request.headers(), &state.trusted).to_string())
-        .unwrap_or_else(|| "-".into());
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "newsletter::serve",
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        latency_ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
-        client = %client,
-        "request"
-    );
-    response
-}
-
-/// A strict Content-Security-Policy (no script at all, styles only from our
-/// own stylesheet) unless the handler set its own, and the usual hardening.
-async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(pages::CSP));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // The token is in the URL: never hand it on to another site.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
 }
 
 #[cfg(test)]

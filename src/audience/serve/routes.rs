@@ -13,8 +13,9 @@ use serde::Deserialize;
 
 use crate::audience::tokens::{self, mask_address, TokenError};
 use crate::ledger::StatusChange;
+use crate::web::client_ip;
 
-use super::limit::{client_ip, limit_key};
+use super::limit::limit_key;
 use super::store::{Confirmed, Requested};
 use super::{pages, AppState};
 

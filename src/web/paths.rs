@@ -1,4 +1,4 @@
-//! Maps a request target to a file the preview built, and to nothing else.
+//! Maps a request target to a file a site folder holds, and to nothing else.
 //!
 //! The target is decoded once and then judged as a list of path segments:
 //! any `.` or `..` segment, backslash, colon or NUL (however it was encoded)
