@@ -59,7 +59,8 @@ pub static RULES: &[Rule] = &[
         90,
         r"(?i)\b(?:newsletters?|inbox|e-?mail updates?|briefing)\b.*\b(?:sign(?:ing)? up|subscrib[a-z]*|register)\b|\b(?:sign(?:ing)? up|subscrib[a-z]*)\b.*\b(?:newsletters?|inbox)\b|^sign up (?:here|now|today)\b|^if you (?:enjoyed|liked|value|appreciate)\b.{0,60}\b(?:article|story|journalism|reporting)\b.*\b(?:join|subscrib[a-z]*|become a member|donat[a-z]*|support)\b",
         "a newsletter or subscription promo (\"... directly to your inbox ... Sign up here.\")",
-    ),
+    )
+    .needing(&["newsletter", "inbox", "mail update", "briefing", "sign up", "if you"]),
     rule(
         "newsletter_heading",
         Paragraph,
@@ -94,7 +95,8 @@ pub static RULES: &[Rule] = &[
         80,
         r"(?i)\b(?:we|this (?:web)?site|our (?:web)?site)\s+uses?\s+cookies\b|\bby (?:continuing|using)\b.{0,60}\bcookies\b|\baccept (?:all )?cookies\b|\bcookie (?:policy|settings|preferences|notice)\b",
         "a cookie consent notice",
-    ),
+    )
+    .needing(&["cookie"]),
     rule(
         "related_list",
         ListHeading,
@@ -115,7 +117,8 @@ pub static RULES: &[Rule] = &[
         60,
         r"(?i)^\(?(?:photo(?:graph)?s?|images?|pictures?|pic|illustration|photo illustration|video|graphic|credit)(?: credit)?\s*(?::|by\b|courtesy\b|copyright\b|source\b|caption\b)|^©\s*[^.]+$|(?:credit|photograph):\s*[^.]+$|(?:\((?:photo|image|picture|credit)s?:?[^)]+\)|\((?:reuters|afp|ap|getty images|bloomberg|epa|xinhua|pa)(?:[ /][^)]*)?\)|/\s*(?:getty images|reuters|afp|ap|shutterstock|alamy|epa|bloomberg|istock))\W*$",
         "a photo credit or a caption ending in one (\"Photograph: X/Getty Images\", \"Image caption, ...\")",
-    ),
+    )
+    .needing(&["photo", "image", "pic", "illustration", "video", "graphic", "credit", "©", "(", "/"]),
     rule(
         "photo_credit_inline",
         Inline,
@@ -171,7 +174,8 @@ pub static RULES: &[Rule] = &[
         70,
         r"(?i)^\(?(?:(?:additional|further|with additional|with)\s+)?(?:reporting|reports|writing|written|editing|edited|graphics|research|compiled|contributing|reported)\s+by\b|^\(?additional reporting\b|^[^.]*\bcontributed (?:to this (?:report|story|article)|reporting)\W*$",
         "reporting and editing credits (\"Additional reports by ...\", \"Reporting by ...; Editing by ...\")",
-    ),
+    )
+    .needing(&["report", "writ", "edit", "graphics", "research", "compiled", "contribut"]),
     rule(
         "wire_standards",
         Paragraph,
@@ -185,7 +189,8 @@ pub static RULES: &[Rule] = &[
         30,
         r"(?i)^(?:copyright\s*)?©|^(?:copyright\s*)?\(c\)\s*\d{4}|^copyright\s+(?:\d{4}|©)|^all rights reserved\W*$|\ball rights reserved\W*$|^(?:this|the) (?:material|article|content) may not be (?:published|reproduced|republished)\b",
         "copyright and rights lines (\"© 2026 Gulf Business Media\", \"All rights reserved.\")",
-    ),
+    )
+    .needing(&["©", "(c)", "copyright", "all rights reserved", "may not be"]),
     rule(
         "embedded_content",
         Inline,
