@@ -14,6 +14,12 @@
 //! on paragraphs of at most `max_words` words, so a long story paragraph that
 //! happens to mention "click here" or "cookies" is never dropped.
 //!
+//! A paragraph rule may list words that every match of its pattern contains
+//! ([`Rule::needs`]) or opens with ([`Rule::opens`]); the pattern is then
+//! run only on text that has one, which spares the regex engine nearly all
+//! the sentences the summarizer checks. A list must hold for every possible
+//! match: one word too few and the rule silently misses junk.
+//!
 //! An inline rule's match is replaced by a space and the whitespace collapsed
 //! again, so its pattern need not take in the spaces around it; a pattern
 //! that opens with a literal word (not `\s*` or `(?:^|\s)`) lets the regex
@@ -57,12 +63,22 @@ pub struct Rule {
     /// Worth it for a pattern that can match anywhere in the text: those
     /// cost the most to run on the sentences the summarizer checks.
     pub needs: &'static [&'static str],
+    /// Words of which every match of the pattern starts with one (ASCII
+    /// case-blind), for a pattern anchored at the start: the cheapest test
+    /// of all, and the rule's regex is not run (nor its matching state ever
+    /// built) on text that opens otherwise. Empty for a rule without one.
+    pub opens: &'static [&'static str],
 }
 
 impl Rule {
     /// The rule with its list of [`Rule::needs`].
     const fn needing(self, needs: &'static [&'static str]) -> Rule {
         Rule { needs, ..self }
+    }
+
+    /// The rule with its list of [`Rule::opens`].
+    const fn opening(self, opens: &'static [&'static str]) -> Rule {
+        Rule { opens, ..self }
     }
 }
 
@@ -80,6 +96,7 @@ const fn rule(
         pattern,
         max_words,
         needs: &[],
+        opens: &[],
     }
 }
 
@@ -276,12 +293,16 @@ pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
     }
     // Which rules' needed words the paragraph has, found on first need.
     let mut present: Option<u64> = None;
+    let mut folds: Option<bool> = None;
     compiled()
         .iter()
         .enumerate()
         .find(|(i, c)| {
             matches!(c.rule.kind, Paragraph | ListHeading)
                 && words <= c.rule.max_words
+                && (c.rule.opens.is_empty()
+                    || *folds.get_or_insert_with(|| has_case_folds(paragraph))
+                    || opens_with_any(paragraph, c.rule.opens))
                 && (c.rule.needs.is_empty()
                     || *i >= 64
                     || *present.get_or_insert_with(|| rules_with_needed_words(paragraph)) & 1 << i
@@ -291,13 +312,29 @@ pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
         .map(|(_, c)| c.rule)
 }
 
+/// True when `text` starts with one of `words`, ASCII case-blind.
+fn opens_with_any(text: &str, words: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    words.iter().any(|w| {
+        bytes
+            .get(..w.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(w.as_bytes()))
+    })
+}
+
+/// True when `text` has a character outside ASCII that a pattern's Unicode
+/// `(?i)` matches to an ASCII letter: "ſ" (long s, an "s") or the Kelvin
+/// sign (a "k"). The only two (a test checks); on such text the ASCII
+/// case-blind word lists prove nothing, so every rule runs.
+fn has_case_folds(text: &str) -> bool {
+    text.contains(['\u{17f}', '\u{212a}'])
+}
+
 /// A bit for every rule (by its index in [`RULES`], the first 64) whose
 /// [`Rule::needs`] has a word that occurs in `text`, found in one pass.
 ///
-/// Case-blind means ASCII here; a pattern's `(?i)` is Unicode's, where
-/// "ſ" (long s) matches "s" and the Kelvin sign matches "k". Those two are
-/// the only characters outside ASCII that match an ASCII letter (a test
-/// checks), so text that has either gets every bit.
+/// Case-blind means ASCII here, so text with [`has_case_folds`] gets every
+/// bit.
 fn rules_with_needed_words(text: &str) -> u64 {
     struct Needed {
         words: AhoCorasick,
@@ -327,7 +364,7 @@ fn rules_with_needed_words(text: &str) -> u64 {
     let Some(needed) = needed else {
         return u64::MAX; // cannot happen with the table's words; run every rule
     };
-    if text.contains(['\u{17f}', '\u{212a}']) {
+    if has_case_folds(text) {
         return u64::MAX;
     }
     needed
@@ -628,20 +665,41 @@ mod tests {
         );
         // Unicode case folding: "ſ" is an "s" to the pattern, so every rule runs.
         assert_eq!(rules_with_needed_words("\u{17f}ign up here"), u64::MAX);
-        assert_eq!(
-            dropping_rule("\u{17f}ign up here").map(|r| r.name),
-            Some("newsletter_promo")
-        );
-        assert_eq!(
-            dropping_rule("By continuing you accept all coo\u{212a}ies.").map(|r| r.name),
-            Some("cookie_notice")
-        );
+        // Each found by its rule through the word lists: long s and the
+        // Kelvin sign are an "s" and a "k" to `(?i)`, so on text with them
+        // neither the needed words nor the openers are asked.
+        for (text, rule) in [
+            ("\u{17f}ign up here", "newsletter_promo"),
+            (
+                "By continuing you accept all coo\u{212a}ies.",
+                "cookie_notice",
+            ),
+            ("\u{17f}hare this article", "share_prompt"),
+            ("Sponsored", "advertisement"),
+            (
+                "We use cookies to improve your experience.",
+                "cookie_notice",
+            ),
+        ] {
+            assert_eq!(dropping_rule(text).map(|r| r.name), Some(rule), "{text}");
+        }
         // Every rule's list is a real list, and the bits fit.
         assert!(RULES.len() <= 64 || RULES[64..].iter().all(|r| r.needs.is_empty()));
         assert!(RULES
             .iter()
-            .flat_map(|r| r.needs)
+            .flat_map(|r| r.needs.iter().chain(r.opens))
             .all(|w| !w.is_empty() && *w == w.to_lowercase()));
+        // A rule with a list of openers is anchored at the start.
+        for rule in RULES.iter().filter(|r| !r.opens.is_empty()) {
+            assert!(
+                rule.pattern.trim_start_matches("(?i)").starts_with('^'),
+                "{}",
+                rule.name
+            );
+        }
+        let byline = RULES.iter().find(|r| r.name == "byline").unwrap();
+        assert!(opens_with_any("BY Jane Smith", byline.opens));
+        assert!(!opens_with_any("Jane Smith, by the sea", byline.opens));
     }
 
     #[test]
