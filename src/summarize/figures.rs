@@ -74,8 +74,11 @@ fn find_figures(sentence: &str) -> Vec<Found> {
     let mut out = Vec::new();
     // Paragraphs reach the summarizer with their whitespace collapsed to
     // plain spaces, so the byte-level split sees the same words.
+    // Words before the first one with a digit are skipped one by one below,
+    // so the list starts there.
     let tokens: Vec<(usize, &str)> = sentence
         .split_ascii_whitespace()
+        .skip_while(|t| !t.bytes().any(|b| b.is_ascii_digit()))
         .map(|t| (t.as_ptr() as usize - sentence.as_ptr() as usize, t))
         .collect();
     let mut i = 0;

@@ -158,9 +158,7 @@ impl Hasher for FastHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ (rest.len() as u64) << 59);
+            self.add(load_le(rest) ^ (rest.len() as u64) << 59);
         }
     }
 
@@ -205,9 +203,7 @@ fn digest(bytes: &[u8]) -> u64 {
     // Most words fit in eight bytes: those are their own key, exactly (a
     // token never holds a zero byte, so the zero padding cannot clash).
     if bytes.len() <= 8 {
-        let mut word = [0u8; 8];
-        word[..bytes.len()].copy_from_slice(bytes);
-        return u64::from_le_bytes(word);
+        return load_le(bytes);
     }
     let mut h = FastHasher((bytes.len() as u64).wrapping_mul(FX_SEED));
     h.write(bytes);
@@ -217,6 +213,31 @@ fn digest(bytes: &[u8]) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     x ^ (x >> 33)
+}
+
+/// Up to eight bytes as a little-endian number, zero-padded: what copying
+/// them into a zeroed `[u8; 8]` gives, without the call to `memcpy` that a
+/// copy of variable length compiles to (once per word, it showed). Two
+/// overlapping loads cover every length; the bytes they share are equal.
+#[inline]
+fn load_le(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(bytes[0])
+                | u64::from(bytes[n / 2]) << (8 * (n / 2))
+                | u64::from(bytes[n - 1]) << (8 * (n - 1))
+        }
+        _ => {
+            let word = |at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&bytes[at..at + 4]);
+                u64::from(u32::from_le_bytes(w))
+            };
+            word(0) | word(n.min(8) - 4) << (8 * (n.min(8) - 4))
+        }
+    }
 }
 
 /// Term ids that live for the whole run (one per thread): news stories share
@@ -232,10 +253,6 @@ struct Terms {
     local: Vec<u32>,
     stamp: Vec<u32>,
     generation: u32,
-    /// Digest of a token -> this article's dense id (or `STOP_ID`): a small
-    /// table that stays in the CPU cache, where the run-wide one does not,
-    /// and an article repeats most of its words.
-    article: FastMap<u64, u32>,
     /// The [`digest`]s of the stop words, sorted: compared as numbers, not
     /// as strings.
     stop_keys: Vec<u64>,
@@ -252,7 +269,6 @@ impl Terms {
             local: Vec::new(),
             stamp: Vec::new(),
             generation: 0,
-            article: FastMap::default(),
             stop_keys: {
                 let mut keys: Vec<u64> = STOP.iter().map(|w| digest(w.as_bytes())).collect();
                 keys.sort_unstable();
@@ -268,7 +284,6 @@ impl Terms {
         if self.tokens.len() > CACHE_LIMIT {
             *self = Self::new();
         }
-        self.article.clear();
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
@@ -392,19 +407,14 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
         for s in sentences {
             ids.clear();
             for_each_word(s, |word| {
-                let key = digest(word.as_bytes());
-                let id = match terms.article.get(&key) {
-                    Some(&id) => id,
-                    None => {
-                        let g = terms.global(word, key);
-                        let id = if g == STOP_ID {
-                            STOP_ID
-                        } else {
-                            terms.dense(g, &mut vocab)
-                        };
-                        terms.article.insert(key, id);
-                        id
-                    }
+                // One lookup a word: the run-wide table, then this
+                // article's dense id by the stamp (a per-article table in
+                // front of it cost more in inserts than it saved).
+                let g = terms.global(word, digest(word.as_bytes()));
+                let id = if g == STOP_ID {
+                    STOP_ID
+                } else {
+                    terms.dense(g, &mut vocab)
                 };
                 if id != STOP_ID {
                     ids.push(id);
@@ -426,9 +436,15 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
         }
     });
     let vocab = vocab as usize;
+    // Document frequencies are small numbers shared by many terms, so each
+    // distinct one takes its logarithm once.
+    let mut idf_of: Vec<Option<f64>> = vec![None; n + 1];
     let idf: Vec<f64> = df
         .iter()
-        .map(|&d| ((n as f64 + 1.0) / (f64::from(d) + 1.0)).ln() + 1.0)
+        .map(|&d| {
+            let slot = &mut idf_of[(d as usize).min(n)];
+            *slot.get_or_insert_with(|| ((n as f64 + 1.0) / (f64::from(d) + 1.0)).ln() + 1.0)
+        })
         .collect();
     let vectors: Vec<Vector> = offsets
         .windows(2)
@@ -622,6 +638,16 @@ mod tests {
     fn the_shipped_weights_parse() {
         let w: Weights = toml::from_str(WEIGHTS_TOML).expect("src/summarize/weights.toml");
         assert!(w.words_cap > 0 && w.min_words > 0 && (0.0..=1.0).contains(&w.position));
+    }
+
+    #[test]
+    fn short_words_load_as_their_zero_padded_bytes() {
+        let text = b"abcdefgh";
+        for n in 0..=8 {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(&text[..n]);
+            assert_eq!(load_le(&text[..n]), u64::from_le_bytes(word), "{n}");
+        }
     }
 
     #[test]

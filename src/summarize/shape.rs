@@ -8,6 +8,9 @@
 //! choose (a handful per article), so the regex checks borrowed from the
 //! cleaner cost almost nothing per story.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use serde::Serialize;
 
 use super::Split;
@@ -144,7 +147,7 @@ pub fn is_title_case(text: &str) -> bool {
 /// before it ("However, …", "And the band will …", "It was there that …").
 pub fn leans_on_previous(sentence: &str) -> bool {
     let s = sentence.trim_start_matches(['"', '“', '‘', '\'']);
-    if LEANING_OPENERS.iter().any(|o| s.starts_with(o)) {
+    if opens_with_connective(s) {
         return true;
     }
     // "That structure is designed to …", "These plants …": a demonstrative
@@ -163,6 +166,18 @@ pub fn leans_on_previous(sentence: &str) -> bool {
         && !TIME_WORDS.iter().any(|w| w.eq_ignore_ascii_case(next))
 }
 
+/// True when `s` starts with one of [`LEANING_OPENERS`]. It is asked of
+/// every sentence, so an opener is compared only when its first letter is
+/// the sentence's.
+fn opens_with_connective(s: &str) -> bool {
+    let Some(&first) = s.as_bytes().first() else {
+        return false;
+    };
+    LEANING_OPENERS
+        .iter()
+        .any(|o| o.as_bytes().first() == Some(&first) && s.starts_with(o))
+}
+
 /// [`leans_on_previous`] for a quotation shown on its own: a connective
 /// ("But we have to …") or a demonstrative with a noun ("That reason
 /// exists") leans, but "This unlocks …" or "That is …", a pronoun with its
@@ -172,7 +187,7 @@ pub fn quote_leans(quote: &str) -> bool {
         return false;
     }
     let s = quote.trim_start_matches(['"', '“', '‘', '\'']);
-    if LEANING_OPENERS.iter().any(|o| s.starts_with(o)) {
+    if opens_with_connective(s) {
         return true;
     }
     let mut words = s.split_whitespace();
@@ -270,10 +285,13 @@ pub fn is_attributed(sentence: &str) -> bool {
         (i == 0 || !b[i - 1].is_ascii_alphanumeric())
             && b.get(i + len).is_none_or(|c| !c.is_ascii_alphanumeric())
     };
-    // "said" and "says" share "sa"; one search finds both.
-    memchr::memmem::find_iter(b, b"sa")
+    // "said" and "says" share "sa"; one search finds both. The searchers
+    // are built once: building one per sentence cost more than the search.
+    static SA: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("sa"));
+    static TOLD: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("told"));
+    SA.find_iter(b)
         .any(|i| matches!(b.get(i + 2..i + 4), Some(b"id") | Some(b"ys")) && word_at(i, 4))
-        || memchr::memmem::find_iter(b, b"told").any(|i| word_at(i, 4))
+        || TOLD.find_iter(b).any(|i| word_at(i, 4))
 }
 
 /// True when the sentence starts inside or with a quotation.

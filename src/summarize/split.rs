@@ -253,9 +253,18 @@ fn skip_openers(text: &str, mut i: usize) -> usize {
 /// The word that begins at byte `i`, after any opening quotes.
 fn word_at(text: &str, i: usize) -> &str {
     let begin = skip_openers(text, i);
+    let bytes = text.as_bytes();
     let mut end = begin;
-    while let Some(c) = char_at(text, end).filter(|c| c.is_alphanumeric()) {
-        end += c.len_utf8();
+    loop {
+        // ASCII letters and digits without decoding; anything else decoded.
+        match bytes.get(end) {
+            Some(b) if b.is_ascii_alphanumeric() => end += 1,
+            Some(b) if b.is_ascii() => break,
+            _ => match char_at(text, end).filter(|c| c.is_alphanumeric()) {
+                Some(c) => end += c.len_utf8(),
+                None => break,
+            },
+        }
     }
     &text[begin..end]
 }

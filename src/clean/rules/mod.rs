@@ -14,6 +14,12 @@
 //! on paragraphs of at most `max_words` words, so a long story paragraph that
 //! happens to mention "click here" or "cookies" is never dropped.
 //!
+//! A paragraph rule may list words that every match of its pattern contains
+//! ([`Rule::needs`]) or opens with ([`Rule::opens`]); the pattern is then
+//! run only on text that has one, which spares the regex engine nearly all
+//! the sentences the summarizer checks. A list must hold for every possible
+//! match: one word too few and the rule silently misses junk.
+//!
 //! An inline rule's match is replaced by a space and the whitespace collapsed
 //! again, so its pattern need not take in the spaces around it; a pattern
 //! that opens with a literal word (not `\s*` or `(?:^|\s)`) lets the regex
@@ -22,6 +28,7 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// What a rule does when its pattern matches.
@@ -50,6 +57,29 @@ pub struct Rule {
     pub pattern: &'static str,
     /// Paragraph and list rules only fire on paragraphs this short (words).
     pub max_words: usize,
+    /// Words of which every match of the pattern contains one (compared
+    /// ASCII case-blind), so that a paragraph with none of them is not run
+    /// through the pattern at all; empty for a rule without such a list.
+    /// Worth it for a pattern that can match anywhere in the text: those
+    /// cost the most to run on the sentences the summarizer checks.
+    pub needs: &'static [&'static str],
+    /// Words of which every match of the pattern starts with one (ASCII
+    /// case-blind), for a pattern anchored at the start: the cheapest test
+    /// of all, and the rule's regex is not run (nor its matching state ever
+    /// built) on text that opens otherwise. Empty for a rule without one.
+    pub opens: &'static [&'static str],
+}
+
+impl Rule {
+    /// The rule with its list of [`Rule::needs`].
+    const fn needing(self, needs: &'static [&'static str]) -> Rule {
+        Rule { needs, ..self }
+    }
+
+    /// The rule with its list of [`Rule::opens`].
+    const fn opening(self, opens: &'static [&'static str]) -> Rule {
+        Rule { opens, ..self }
+    }
 }
 
 const fn rule(
@@ -65,6 +95,8 @@ const fn rule(
         kind,
         pattern,
         max_words,
+        needs: &[],
+        opens: &[],
     }
 }
 
@@ -161,11 +193,29 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
     let bytes = s.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // ASCII, the common case, eight bytes at a time (see `ascii_spaces`):
+        // word starts are the non-space bytes after a space. Counting only
+        // grows, so the cap is checked once per eight bytes; passing it
+        // anywhere in them gives the same answer.
+        if let Some(spaces) = bytes.get(i..i + 8).and_then(ascii_spaces) {
+            const HIGH: u64 = 0x8080_8080_8080_8080;
+            let before = spaces << 8 | u64::from(!in_word) << 7;
+            // One bit at the top of each byte: the multiply adds the bytes
+            // up into the top byte (x86-64 has no popcount by default).
+            let starts = (!spaces & before & HIGH) >> 7;
+            spaced += (starts.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+            in_word = spaces >> 63 == 0;
+            i += 8;
+            // `wide / 3` has been at most `cap` since the last check, and
+            // ASCII leaves it as it is.
+            if spaced > cap {
+                return cap.saturating_add(1);
+            }
+            continue;
+        }
         let b = bytes[i];
         if b.is_ascii() {
-            // ASCII, the common case: the cap can only be passed where a
-            // word starts, so that is the only place it is checked.
-            let space = b.is_ascii_whitespace() || b == 0x0b;
+            let space = is_ascii_space(b);
             if !space && !in_word {
                 spaced += 1;
                 if spaced.max(wide / 3) > cap {
@@ -193,6 +243,37 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
     spaced.max(wide / 3)
 }
 
+/// ASCII whitespace as `char::is_whitespace` has it (tab, line feed,
+/// vertical tab, form feed, carriage return, space).
+#[inline]
+fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || (0x09..=0x0d).contains(&b)
+}
+
+/// For eight ASCII bytes, the whitespace among them as the high bit of each
+/// byte's place in a little-endian word (byte `k` at bit `8k + 7`); `None`
+/// when a byte is not ASCII. Whole-word arithmetic that cannot carry from
+/// one byte into the next, because every byte is below 0x80.
+#[inline]
+fn ascii_spaces(eight: &[u8]) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7f;
+    let mut word = [0u8; 8];
+    word.copy_from_slice(eight);
+    let x = u64::from_le_bytes(word);
+    if x & HIGH != 0 {
+        return None;
+    }
+    // A space: the byte XOR 0x20 is zero, i.e. adding 0x7f leaves the high bit clear.
+    let t = x ^ (ONES * 0x20);
+    let is_space = !(t + LOW7) & HIGH;
+    // Tab to carriage return (0x09..=0x0d): at least 0x09 and below 0x0e.
+    let at_least_9 = ((x | HIGH) - ONES * 0x09) & HIGH;
+    let below_14 = !((x | HIGH) - ONES * 0x0e) & HIGH;
+    Some(is_space | (at_least_9 & below_14))
+}
+
 /// The longest paragraph (in words) that any paragraph or list rule looks at.
 fn longest_rule_paragraph() -> usize {
     RULES
@@ -210,14 +291,86 @@ pub fn dropping_rule(paragraph: &str) -> Option<&'static Rule> {
     if words > longest {
         return None; // longer than every rule's limit: a story paragraph
     }
+    // Which rules' needed words the paragraph has, found on first need.
+    let mut present: Option<u64> = None;
+    let mut folds: Option<bool> = None;
     compiled()
         .iter()
-        .find(|c| {
+        .enumerate()
+        .find(|(i, c)| {
             matches!(c.rule.kind, Paragraph | ListHeading)
                 && words <= c.rule.max_words
+                && (c.rule.opens.is_empty()
+                    || *folds.get_or_insert_with(|| has_case_folds(paragraph))
+                    || opens_with_any(paragraph, c.rule.opens))
+                && (c.rule.needs.is_empty()
+                    || *i >= 64
+                    || *present.get_or_insert_with(|| rules_with_needed_words(paragraph)) & 1 << i
+                        != 0)
                 && c.is_match(paragraph)
         })
-        .map(|c| c.rule)
+        .map(|(_, c)| c.rule)
+}
+
+/// True when `text` starts with one of `words`, ASCII case-blind.
+fn opens_with_any(text: &str, words: &[&str]) -> bool {
+    let bytes = text.as_bytes();
+    words.iter().any(|w| {
+        bytes
+            .get(..w.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(w.as_bytes()))
+    })
+}
+
+/// True when `text` has a character outside ASCII that a pattern's Unicode
+/// `(?i)` matches to an ASCII letter: "ſ" (long s, an "s") or the Kelvin
+/// sign (a "k"). The only two (a test checks); on such text the ASCII
+/// case-blind word lists prove nothing, so every rule runs.
+fn has_case_folds(text: &str) -> bool {
+    text.contains(['\u{17f}', '\u{212a}'])
+}
+
+/// A bit for every rule (by its index in [`RULES`], the first 64) whose
+/// [`Rule::needs`] has a word that occurs in `text`, found in one pass.
+///
+/// Case-blind means ASCII here, so text with [`has_case_folds`] gets every
+/// bit.
+fn rules_with_needed_words(text: &str) -> u64 {
+    struct Needed {
+        words: AhoCorasick,
+        /// For each word of `words`, the rules that list it.
+        rules: Vec<u64>,
+    }
+    static NEEDED: OnceLock<Option<Needed>> = OnceLock::new();
+    let needed = NEEDED.get_or_init(|| {
+        let mut words: Vec<&str> = Vec::new();
+        let mut rules: Vec<u64> = Vec::new();
+        for (i, rule) in RULES.iter().enumerate().take(64) {
+            for &word in rule.needs {
+                let k = words.iter().position(|w| *w == word).unwrap_or_else(|| {
+                    words.push(word);
+                    rules.push(0);
+                    words.len() - 1
+                });
+                rules[k] |= 1 << i;
+            }
+        }
+        let words = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .ok()?;
+        Some(Needed { words, rules })
+    });
+    let Some(needed) = needed else {
+        return u64::MAX; // cannot happen with the table's words; run every rule
+    };
+    if has_case_folds(text) {
+        return u64::MAX;
+    }
+    needed
+        .words
+        .find_overlapping_iter(text)
+        .fold(0, |bits, m| bits | needed.rules[m.pattern().as_usize()])
 }
 
 /// A wire dateline's parts, for the published date and the source.
@@ -486,6 +639,70 @@ mod tests {
     }
 
     #[test]
+    fn only_long_s_and_the_kelvin_sign_match_ascii_letters_case_blind() {
+        // What `rules_with_needed_words` relies on to compare ASCII case-blind.
+        let letter = Regex::new("(?i)^[a-z]$").unwrap();
+        let outside: Vec<char> = (0x80..=0x10_ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| letter.is_match(c.encode_utf8(&mut [0; 4])))
+            .collect();
+        assert_eq!(outside, vec!['\u{17f}', '\u{212a}']);
+    }
+
+    #[test]
+    fn a_rule_runs_only_on_text_with_a_word_it_needs() {
+        let bit = |name: &str| 1u64 << RULES.iter().position(|r| r.name == name).unwrap();
+        let cookie = bit("cookie_notice");
+        assert_ne!(rules_with_needed_words("We use COOKIES here.") & cookie, 0);
+        assert_eq!(rules_with_needed_words("We use biscuits here.") & cookie, 0);
+        assert_eq!(
+            rules_with_needed_words("We use biscuits here.") & bit("rights_line"),
+            0
+        );
+        assert_ne!(
+            rules_with_needed_words("All Rights Reserved.") & bit("rights_line"),
+            0
+        );
+        // Unicode case folding: "ſ" is an "s" to the pattern, so every rule runs.
+        assert_eq!(rules_with_needed_words("\u{17f}ign up here"), u64::MAX);
+        // Each found by its rule through the word lists: long s and the
+        // Kelvin sign are an "s" and a "k" to `(?i)`, so on text with them
+        // neither the needed words nor the openers are asked.
+        for (text, rule) in [
+            ("\u{17f}ign up here", "newsletter_promo"),
+            (
+                "By continuing you accept all coo\u{212a}ies.",
+                "cookie_notice",
+            ),
+            ("\u{17f}hare this article", "share_prompt"),
+            ("Sponsored", "advertisement"),
+            (
+                "We use cookies to improve your experience.",
+                "cookie_notice",
+            ),
+        ] {
+            assert_eq!(dropping_rule(text).map(|r| r.name), Some(rule), "{text}");
+        }
+        // Every rule's list is a real list, and the bits fit.
+        assert!(RULES.len() <= 64 || RULES[64..].iter().all(|r| r.needs.is_empty()));
+        assert!(RULES
+            .iter()
+            .flat_map(|r| r.needs.iter().chain(r.opens))
+            .all(|w| !w.is_empty() && *w == w.to_lowercase()));
+        // A rule with a list of openers is anchored at the start.
+        for rule in RULES.iter().filter(|r| !r.opens.is_empty()) {
+            assert!(
+                rule.pattern.trim_start_matches("(?i)").starts_with('^'),
+                "{}",
+                rule.name
+            );
+        }
+        let byline = RULES.iter().find(|r| r.name == "byline").unwrap();
+        assert!(opens_with_any("BY Jane Smith", byline.opens));
+        assert!(!opens_with_any("Jane Smith, by the sea", byline.opens));
+    }
+
+    #[test]
     fn wire_dateline_is_cut_from_the_lead_and_names_the_agency() {
         let out = apply(&[
             "Brent climbs above $78",
@@ -536,6 +753,13 @@ mod tests {
             "a\u{b}b\u{c}c",
             "one\u{a0}",
             "\u{2003}one \u{201c}two\u{201d}  ",
+            // Longer than the eight bytes the ASCII path takes at once,
+            // with words and spaces across their edges.
+            "Oil prices rose to a seven-week high on Thursday after the group met.",
+            "  two  spaces\tand a tab\nand a line   feed at   odd places  ",
+            "Kilmarnock\u{2019}s permanent manager \u{2018}I\u{2019}d be over the moon\u{2019} said",
+            "abcdefghijklmnopqrstuvwxyz0123456789 abcdefghijklmnop q",
+            "\u{4e2d}\u{6587} mixed with ASCII words \u{6587}\u{4e2d}\u{6587}\u{6587}\u{4e2d}\u{6587}\u{6587}\u{4e2d} and more words after",
         ];
         for case in cases {
             assert_eq!(collapse(case), plain_collapse(case), "{case:?}");
@@ -543,7 +767,7 @@ mod tests {
             let spaced = case.split_whitespace().count();
             let wide = case.chars().filter(|c| (*c as u32) >= 0x0E00).count();
             assert_eq!(full, spaced.max(wide / 3), "{case:?}");
-            for cap in 0..4 {
+            for cap in 0..16 {
                 assert_eq!(
                     word_count_capped(case, cap),
                     full.min(cap + 1),
