@@ -15,10 +15,7 @@
 set -euo pipefail
 N=${1:-10000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
-    BIN=$ROOT/target/release/newsletter
-fi
+. "$ROOT/scripts/bench/lib.sh"
 WORK=$(mktemp -d)
 HOOKS=()
 ci_on_exit() { HOOKS+=("$1"); }

@@ -10,10 +10,7 @@ set -euo pipefail
 SECS=${1:-10}
 CONNS=${2:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
-    BIN=$ROOT/target/release/newsletter
-fi
+. "$ROOT/scripts/bench/lib.sh"
 WORK=$(mktemp -d)
 PREVIEW_PID=
 cleanup() { [ -n "$PREVIEW_PID" ] && kill "$PREVIEW_PID" 2>/dev/null; rm -rf "$WORK"; }

@@ -13,10 +13,7 @@ SECS=${1:-10}
 CONNS=${2:-64}
 READERS=${3:-200000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
-    BIN=$ROOT/target/release/newsletter
-fi
+. "$ROOT/scripts/bench/lib.sh"
 WORK=$(mktemp -d)
 SERVE_PID=
 cleanup() { [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; rm -rf "$WORK"; }

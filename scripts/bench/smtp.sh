@@ -17,10 +17,7 @@ BIG=${2:-1000000}
 SIZES=${SIZES-10 25 56 100 200}
 SAMPLE=${SAMPLE:-1}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "${BIN:-}" ]; then
-    cargo build --release --bin newsletter --manifest-path "$ROOT/Cargo.toml" >&2
-    BIN=$ROOT/target/release/newsletter
-fi
+. "$ROOT/scripts/bench/lib.sh"
 WORK=$(mktemp -d)
 SINK_PID=
 cleanup() { [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null; rm -rf "$WORK"; }

@@ -229,14 +229,7 @@ impl Ledger {
         reply: &str,
         message_id: &str,
     ) -> Result<(), LedgerError> {
-        self.set_status(
-            issue,
-            recipient,
-            "sent",
-            Some(reply),
-            Some(message_id),
-            true,
-        )
+        self.write_status(issue, recipient, Write::sent(reply, message_id, false))
     }
 
     /// [`Ledger::mark_sent`] in a statement of its own whose commit does not
@@ -252,14 +245,7 @@ impl Ledger {
         reply: &str,
         message_id: &str,
     ) -> Result<(), LedgerError> {
-        let write = Write {
-            status: "sent",
-            reply: Some(reply),
-            message_id: Some(message_id),
-            count_attempt: true,
-            unflushed: true,
-        };
-        self.write_status(issue, recipient, write)
+        self.write_status(issue, recipient, Write::sent(reply, message_id, true))
     }
 
     /// Marks a row permanently `failed` (a 5xx): it is not retried.
@@ -349,6 +335,19 @@ struct Write<'a> {
     count_attempt: bool,
     /// Commit without waiting for the disk (PostgreSQL; see `mark_sent_unflushed`).
     unflushed: bool,
+}
+
+impl<'a> Write<'a> {
+    /// The server's 250: `sent`, counted as an attempt.
+    fn sent(reply: &'a str, message_id: &'a str, unflushed: bool) -> Write<'a> {
+        Write {
+            status: "sent",
+            reply: Some(reply),
+            message_id: Some(message_id),
+            count_attempt: true,
+            unflushed,
+        }
+    }
 }
 
 /// A status change, fenced by the lease (see `write_status`).
