@@ -148,11 +148,6 @@ impl Recorder {
         let Some(l) = &self.ledger else {
             return;
         };
-        let mark = SentMark {
-            recipient: recipient.to_string(),
-            reply: reply.to_string(),
-            message_id: message_id.to_string(),
-        };
         if self.commit_sent_now {
             let written = blocking(|| {
                 locked(l).mark_sent_unflushed(self.issue, recipient, reply, message_id)
@@ -163,7 +158,11 @@ impl Recorder {
                 Err(_) => {}
             }
         }
-        lock(&self.held).push(mark);
+        lock(&self.held).push(SentMark {
+            recipient: recipient.to_string(),
+            reply: reply.to_string(),
+            message_id: message_id.to_string(),
+        });
     }
 
     /// Commits every held sent mark (at the end of a run).
