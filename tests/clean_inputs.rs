@@ -420,3 +420,27 @@ fn a_feed_item_of_unclosed_block_tags_falls_back_to_its_summary() {
         "The refinery stopped two units after a power cut on Monday."
     );
 }
+
+#[test]
+fn a_dateline_without_a_year_takes_it_from_the_file_time() {
+    // A scraper saves an article the day it runs: a file written on
+    // 5 January 2025 that says "Nov. 19" means 19 November 2024.
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "Norway curbs power exports after cable fault\n\nOSLO, Nov. 19 (Nordic Wire) - {}\n\n{}\n",
+        STORY[0], STORY[1]
+    );
+    let path = write(dir.path(), "oslo.txt", text.as_bytes());
+    let saved = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_736_064_000); // 2025-01-05
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(saved)
+        .unwrap();
+    let got = ingest::ingest_files(std::slice::from_ref(&path));
+    assert!(got.problems.is_empty(), "{:?}", got.problems);
+    let published = got.articles[0].published.expect("a date from the dateline");
+    assert_eq!(published.date_naive().to_string(), "2024-11-19");
+    assert_eq!(got.articles[0].source.as_deref(), Some("Nordic Wire"));
+}

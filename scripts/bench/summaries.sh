@@ -11,7 +11,7 @@ EVAL="$SHARED/bench/eval_summaries.py"
 CORE="${BENCH_CORE:-0}"
 [ -f "$EVAL" ] || { echo "error: $EVAL not found; set NEWSLETTER_SHARED to the shared folder" >&2; exit 2; }
 
-cargo build --release --bin newsletter >&2
+cargo build --release --bin newsletter --example summary_cpu >&2
 
 echo "## newsletter summarize (taskset -c $CORE)"
 taskset -c "$CORE" python3 "$EVAL" -- taskset -c "$CORE" \

@@ -27,17 +27,6 @@ pub struct Args {
     pub sentences: Option<usize>,
 }
 
-/// One line of `--format json`. Serialized straight from borrowed fields
-/// (a `serde_json::Value` cost an allocation per field); the keys stay in
-/// the alphabetical order the output has always had.
-#[derive(serde::Serialize)]
-struct JsonLine<'a> {
-    markdown: String,
-    path: &'a Path,
-    sentences: &'a [String],
-    title: &'a str,
-}
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Markdown,
@@ -81,13 +70,7 @@ pub fn run(config_path: &Path, args: Args) -> anyhow::Result<i32> {
             }
             match args.format {
                 Format::Json => {
-                    let line = JsonLine {
-                        markdown: summarize::render_body(article, &summary),
-                        path: &article.path,
-                        sentences: &summary.sentences,
-                        title: &article.title,
-                    };
-                    out.push_str(&serde_json::to_string(&line)?);
+                    out.push_str(&summarize::json_line(article, &summary)?);
                     out.push('\n');
                 }
                 Format::Markdown => {

@@ -197,6 +197,27 @@ pub fn summarize(article: &CleanArticle, opts: &SummaryOptions) -> Summary {
     }
 }
 
+/// One line of `summarize --stdout --format json`: the article's path and
+/// title, the chosen sentences (what ROUGE scores) and the Markdown body.
+/// Serialized straight from borrowed fields (a `serde_json::Value` cost an
+/// allocation per field); the keys stay in the alphabetical order the output
+/// has always had.
+pub fn json_line(article: &CleanArticle, summary: &Summary) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct JsonLine<'a> {
+        markdown: String,
+        path: &'a std::path::Path,
+        sentences: &'a [String],
+        title: &'a str,
+    }
+    serde_json::to_string(&JsonLine {
+        markdown: render_body(article, summary),
+        path: &article.path,
+        sentences: &summary.sentences,
+        title: &article.title,
+    })
+}
+
 /// A chosen sentence as a reader can take it alone: with balanced quote
 /// marks, and with "— speaker" after it when it lies inside a quotation
 /// whose attribution is outside the sentence. `None` for such a fragment

@@ -141,13 +141,16 @@ fn boundaries(text: &str) -> Vec<usize> {
             i += 1;
         }
         let Some(&b) = bytes.get(i) else { break };
-        // A space decides nothing unless a capital or an opening quote
-        // follows (a glued caption, see `glued_caption`).
-        if b == b' '
-            && !bytes
-                .get(i + 1)
-                .is_some_and(|&n| !n.is_ascii() || n.is_ascii_uppercase())
-        {
+        // A plain space decides nothing unless a capital or an opening
+        // quote follows (a glued caption, see `glued_caption`). Spaces are
+        // a sixth of the text, so the scan stops at what follows them, a
+        // capital or a non-ASCII byte, and looks back for the space.
+        if i > 1 && bytes[i - 1] == b' ' && (!b.is_ascii() || b.is_ascii_uppercase()) {
+            if let Some(next) = glued_caption(text, i - 1) {
+                cuts.push(next);
+            }
+        }
+        if b.is_ascii_uppercase() {
             i += 1;
             continue;
         }
@@ -196,17 +199,20 @@ fn boundaries(text: &str) -> Vec<usize> {
     cuts
 }
 
-/// Bytes that may decide a sentence boundary: terminal punctuation, any
-/// whitespace, and the lead bytes of non-ASCII characters ("…", "。",
-/// curly quotes, accented capitals). Every other byte is skipped unread.
+/// Bytes that may decide a sentence boundary: terminal punctuation,
+/// whitespace other than the plain space, the lead bytes of non-ASCII
+/// characters ("…", "。", curly quotes, accented capitals), and ASCII
+/// capitals (which decide whether the plain space before them does).
+/// Every other byte is skipped unread.
 static MAY_DECIDE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
         table[b] = b >= 0x80
+            || (b as u8).is_ascii_uppercase()
             || matches!(
                 b as u8,
-                b'.' | b'!' | b'?' | b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'
+                b'.' | b'!' | b'?' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'
             );
         b += 1;
     }
