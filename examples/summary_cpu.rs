@@ -41,6 +41,24 @@ fn process_cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
+/// Reads, cleans and summarizes every file into the lines `summarize
+/// --stdout --format json` prints; also returns how many stories there were.
+fn one_pass(
+    paths: &[PathBuf],
+    opts: &summarize::SummaryOptions,
+) -> anyhow::Result<(usize, String)> {
+    let ingested = ingest::ingest_files(paths);
+    let mut out = String::with_capacity(ingested.articles.len().saturating_mul(2048));
+    for article in &ingested.articles {
+        out.push_str(&summarize::json_line(
+            article,
+            &summarize::summarize(article, opts),
+        )?);
+        out.push('\n');
+    }
+    Ok((ingested.articles.len(), out))
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args_os().skip(1).peekable();
     let mut sentences = 3;
@@ -56,40 +74,27 @@ fn main() -> anyhow::Result<()> {
     opts.sentences = sentences;
 
     let warm = clean::clean_text(WARM_UP, Path::new("warm-up.txt"));
-    let _ = summarize::render_body(&warm, &summarize::summarize(&warm, &opts));
+    summarize::json_line(&warm, &summarize::summarize(&warm, &opts))?;
     summarize::score::reset_term_cache();
 
-    // For profilers only: more passes over the same stories, each with a
-    // cold term cache (the rules' search caches stay warm after the first).
+    // For profilers only: more passes over the same stories before the
+    // timed one, each with a cold term cache (the rules' search caches stay
+    // warm after the first).
     let passes: usize = std::env::var("SUMMARY_CPU_PASSES")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(1);
     for _ in 1..passes {
-        let ingested = ingest::ingest_files(&paths);
-        for article in &ingested.articles {
-            let _ = summarize::render_body(article, &summarize::summarize(article, &opts));
-        }
+        one_pass(&paths, &opts)?;
         summarize::score::reset_term_cache();
     }
 
     let start = process_cpu_seconds();
-    let ingested = ingest::ingest_files(&paths);
-    let mut out = String::with_capacity(ingested.articles.len().saturating_mul(2048));
-    for article in &ingested.articles {
-        out.push_str(&summarize::json_line(
-            article,
-            &summarize::summarize(article, &opts),
-        )?);
-        out.push('\n');
-    }
+    let (stories, out) = one_pass(&paths, &opts)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
     let secs = process_cpu_seconds() - start;
-    eprintln!(
-        "newsletter: {} stories in {secs:.6} CPU s",
-        ingested.articles.len()
-    );
+    eprintln!("newsletter: {stories} stories in {secs:.6} CPU s");
     Ok(())
 }

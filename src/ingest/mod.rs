@@ -113,14 +113,10 @@ fn looks_binary(bytes: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    // Bitwise `&`, not `&&`: without branches the count is vectorised, and
-    // it runs over the first 8 KB of every input.
-    let controls: usize = head
+    let controls = head
         .iter()
-        .map(|&b| {
-            usize::from((b < 0x20) & (b != b'\n') & (b != b'\r') & (b != b'\t') & (b != 0x0c))
-        })
-        .sum();
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
     controls * 10 > head.len()
 }
 
@@ -232,23 +228,6 @@ pub fn ingest_bytes_at(
     kept
 }
 
-/// The file's bytes and its modification time, both from one open file:
-/// asking for the time by path walked the path a second time per input.
-fn read_with_mtime(path: &Path) -> std::io::Result<(Vec<u8>, Option<DateTime<Utc>>)> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let meta = file.metadata().ok();
-    // Room for the whole file up front, but never a huge allocation on the
-    // word of a size that may be wrong (a growing or special file).
-    let size = meta.as_ref().map_or(0, |m| m.len()).min(64 << 20);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
-    file.read_to_end(&mut bytes)?;
-    let modified = meta
-        .and_then(|m| m.modified().ok())
-        .map(DateTime::<Utc>::from);
-    Ok((bytes, modified))
-}
-
 /// Reads and cleans every file; a feed may yield several articles. Each
 /// file's modification time is its reference time (see [`ingest_bytes_at`]):
 /// a scraper saves an article the day it runs, so a dateline's year is the
@@ -256,8 +235,12 @@ fn read_with_mtime(path: &Path) -> std::io::Result<(Vec<u8>, Option<DateTime<Utc
 pub fn ingest_files(paths: &[PathBuf]) -> Ingested {
     let mut out = Ingested::default();
     for path in paths {
-        match read_with_mtime(path) {
-            Ok((bytes, reference)) => {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let reference = std::fs::metadata(path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .map(DateTime::<Utc>::from);
                 let articles = ingest_bytes_at(path, &bytes, reference, &mut out.problems);
                 out.articles.extend(articles);
             }
