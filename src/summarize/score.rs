@@ -10,8 +10,6 @@
 //! prefix sum and the whole pass is linear in the article's length.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{shape, stem};
 use crate::clean::rules;
@@ -138,11 +136,9 @@ const STOP: &[&str] = &[
     "where", "which", "while", "who", "will", "with", "would", "you", "your",
 ];
 
-/// FxHash-style hasher (multiply and rotate, a word at a time): the term
-/// maps are looked up once per token, and SipHash was a visible share of
-/// the run. Not resistant to crafted collisions; the cache is bounded, so a
-/// hostile article costs time, not memory.
-#[derive(Default, Clone, Copy)]
+/// Word-at-a-time multiply-rotate (FxHash's step) for the [`digest`] of
+/// words longer than eight bytes.
+#[derive(Clone, Copy)]
 struct FastHasher(u64);
 
 const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
@@ -152,9 +148,7 @@ impl FastHasher {
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
     }
-}
 
-impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
@@ -168,28 +162,7 @@ impl Hasher for FastHasher {
             self.add(load_le(rest) ^ (rest.len() as u64) << 59);
         }
     }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Marks a stop word in the token cache.
 const STOP_ID: u32 = u32::MAX;
@@ -202,15 +175,18 @@ const CACHE_LIMIT: usize = 1 << 20;
 /// A 64-bit digest of a token or stem, used as its key in the term maps:
 /// the word itself when it fits, else word-at-a-time multiply-rotate and a
 /// finaliser that spreads every input bit over the result. Two different
-/// long words share a digest with odds of about one in 2^64 per pair; should it happen, they count as one term in
-/// the similarity, which costs a summary nothing noticeable. Keys this small
-/// spare the maps an allocation and a string comparison per token.
+/// long words share a digest with odds of about one in 2^64 per pair; should
+/// it happen, they count as one term in the similarity, which costs a
+/// summary nothing noticeable. Keys this small spare the maps an allocation
+/// and a string comparison per token. Never zero, which [`KeyTable`] keeps
+/// for an empty slot.
 #[inline]
 fn digest(bytes: &[u8]) -> u64 {
     // Most words fit in eight bytes: those are their own key, exactly (a
-    // token never holds a zero byte, so the zero padding cannot clash).
+    // token never holds a zero byte, so the zero padding cannot clash, and
+    // only the empty word loads as zero).
     if bytes.len() <= 8 {
-        return load_le(bytes);
+        return load_le(bytes).max(1);
     }
     let mut h = FastHasher((bytes.len() as u64).wrapping_mul(FX_SEED));
     h.write(bytes);
@@ -219,7 +195,7 @@ fn digest(bytes: &[u8]) -> u64 {
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^= x >> 33;
     x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
+    (x ^ (x >> 33)).max(1)
 }
 
 /// Up to eight bytes as a little-endian number, zero-padded: what copying
@@ -247,15 +223,110 @@ fn load_le(bytes: &[u8]) -> u64 {
     }
 }
 
+/// Asks the processor to start loading `value` into the nearest cache, so
+/// that a read of it soon after need not wait on memory. Nothing elsewhere.
+#[inline]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let at: *const T = value;
+        // SAFETY: SSE is part of every x86-64 processor, and a prefetch
+        // reads nothing into the program and cannot fault; the pointer is
+        // to a live value besides.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
+/// A map from a [`digest`] (never zero) to a `u32`, open addressing with
+/// linear probing in one array of 16-byte slots: a lookup is a multiply, a
+/// shift and, nearly always, one memory access that finds either the key
+/// or an empty slot, and a miss tells where the key goes, so adding it
+/// after a miss probes nothing again. A general hash map did the same work
+/// with a second pass for every insert and was the largest cost of the
+/// per-word loop. There is no removal: the tables only grow until the run
+/// ends or [`CACHE_LIMIT`] empties them.
+struct KeyTable {
+    /// (key, value); key 0 marks an empty slot.
+    slots: Vec<(u64, u32)>,
+    len: usize,
+    /// `slots.len() == 1 << bits`.
+    bits: u32,
+}
+
+impl KeyTable {
+    fn new(bits: u32) -> Self {
+        Self {
+            slots: vec![(0, 0); 1 << bits],
+            len: 0,
+            bits,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Where the search for `key` starts.
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(FX_SEED) >> (64 - self.bits)) as usize
+    }
+
+    /// Asks the processor to start loading the slot where the search for
+    /// `key` starts, so that a [`KeyTable::find`] soon after need not wait.
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        prefetch(&self.slots[self.home(key)]);
+    }
+
+    /// The value for `key`, or the slot where `key` belongs.
+    #[inline]
+    fn find(&self, key: u64) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(key);
+        loop {
+            let (k, value) = self.slots[at];
+            if k == key {
+                return Ok(value);
+            }
+            if k == 0 {
+                return Err(at);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Adds `key`, which [`KeyTable::find`] just missed at `slot`, with no
+    /// other insert in between.
+    fn insert_at(&mut self, slot: usize, key: u64, value: u32) {
+        self.slots[slot] = (key, value);
+        self.len += 1;
+        // At most three quarters full, so a miss ends in a few slots.
+        if self.len * 4 > self.slots.len() * 3 {
+            let old = std::mem::replace(self, Self::new(self.bits + 1));
+            for (key, value) in old.slots.into_iter().filter(|&(k, _)| k != 0) {
+                if let Err(slot) = self.find(key) {
+                    self.slots[slot] = (key, value);
+                    self.len += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Term ids that live for the whole run (one per thread): news stories share
 /// most of their words, so each distinct token is lower-cased, checked
 /// against the stop list and stemmed once per run rather than once per
 /// article.
 struct Terms {
     /// Digest of a token exactly as written -> global term id, or `STOP_ID`.
-    tokens: FastMap<u64, u32>,
+    tokens: KeyTable,
     /// Digest of a stem -> global term id; "Prices" and "price" share one.
-    stems: FastMap<u64, u32>,
+    stems: KeyTable,
     /// Global id -> (stamp, this article's dense id), the id valid where
     /// the stamp is `generation`; one pair, so one memory access a lookup.
     local: Vec<(u32, u32)>,
@@ -274,6 +345,20 @@ struct Terms {
     recent: Vec<Recent>,
 }
 
+/// What is known of a word before its turn comes (see
+/// [`Terms::look_ahead`]).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Sight {
+    /// Nothing yet.
+    NotYet,
+    /// A token the run has seen, with its global id (or `STOP_ID`).
+    Known(u32),
+    /// A token new to the run that is a stop word.
+    Stop,
+    /// A token new to the run, with the [`digest`] of its stem.
+    Stem(u64),
+}
+
 /// One slot of [`Terms::recent`]: a token digest and this article's id for
 /// it (dense id or `STOP_ID`), valid where `generation` is the article's.
 #[derive(Clone, Copy, Default)]
@@ -286,22 +371,20 @@ struct Recent {
 /// Slots in [`Terms::recent`] (a power of two): 16 bytes each, so 16 KiB.
 const RECENT_BITS: u32 = 10;
 
-/// Distinct tokens the run-wide tables make room for at once (the hash
-/// tables round it up to 14,336): a run over a hundred news stories sees
-/// about 9,500, and growing the tables step by step rehashed every entry
-/// each time.
-const TERMS_RESERVED: usize = 1 << 13;
+/// The run-wide tables start with 2^14 slots (256 KiB each, room for
+/// 12,288 keys): a run over a hundred news stories sees about 9,500
+/// distinct tokens, and growing step by step rehashed every key each time.
+const TERMS_BITS: u32 = 14;
+
+/// The longest word in [`STOP`]: a longer token needs no stop-list search.
+const LONGEST_STOP: usize = 6;
 
 impl Terms {
     fn new() -> Self {
-        let mut tokens = FastMap::default();
-        tokens.reserve(TERMS_RESERVED);
-        let mut stems = FastMap::default();
-        stems.reserve(TERMS_RESERVED);
         Self {
-            tokens,
-            stems,
-            local: Vec::with_capacity(TERMS_RESERVED),
+            tokens: KeyTable::new(TERMS_BITS),
+            stems: KeyTable::new(TERMS_BITS),
+            local: Vec::with_capacity(1 << TERMS_BITS),
             generation: 0,
             stop_keys: {
                 let mut keys: Vec<u64> = STOP.iter().map(|w| digest(w.as_bytes())).collect();
@@ -327,17 +410,61 @@ impl Terms {
         }
     }
 
+    #[inline]
+    fn recent_slot(key: u64) -> usize {
+        (key.wrapping_mul(FX_SEED) >> (64 - RECENT_BITS)) as usize
+    }
+
+    /// This article's id for a token whose [`digest`] is `key` if its
+    /// recent words have it.
+    #[inline]
+    fn recent_id(&self, key: u64) -> Option<u32> {
+        let slot = self.recent[Self::recent_slot(key)];
+        (slot.generation == self.generation && slot.key == key).then_some(slot.id)
+    }
+
+    /// Gets a word that this article's recent words did not have ready
+    /// before its turn, so that the memory it will need is on its way while
+    /// the words before it are counted: for a token known to the run, its
+    /// global id and its entry in `local`; for a new one, what it stands for
+    /// and its stem's slot in the stem table.
+    #[inline]
+    fn look_ahead(&mut self, token: &str, key: u64) -> Sight {
+        match self.tokens.find(key) {
+            Ok(g) => {
+                if let Some(entry) = self.local.get(g as usize) {
+                    prefetch(entry);
+                }
+                Sight::Known(g)
+            }
+            Err(_) => {
+                let sight = self.sight(token);
+                if let Sight::Stem(stem_key) = sight {
+                    self.stems.prefetch(stem_key);
+                }
+                sight
+            }
+        }
+    }
+
     /// This article's id for a token whose [`digest`] is `key`: its dense
     /// id (handing out `*next` on first sight) or `STOP_ID`. Same answer as
     /// [`Terms::global`] then [`Terms::dense`], faster for repeated words.
+    /// `sight` is what [`Terms::look_ahead`] said of it, if it was asked.
     #[inline]
-    fn article_id(&mut self, token: &str, key: u64, next: &mut u32) -> u32 {
-        let at = (key.wrapping_mul(FX_SEED) >> (64 - RECENT_BITS)) as usize;
+    fn article_id(&mut self, token: &str, key: u64, sight: Sight, next: &mut u32) -> u32 {
+        let at = Self::recent_slot(key);
         let slot = self.recent[at];
         if slot.generation == self.generation && slot.key == key {
             return slot.id;
         }
-        let g = self.global(token, key);
+        let g = match sight {
+            Sight::Known(g) => g,
+            _ => match self.tokens.find(key) {
+                Ok(g) => g,
+                Err(slot) => self.first_sight(token, key, slot, sight),
+            },
+        };
         let id = if g == STOP_ID {
             STOP_ID
         } else {
@@ -352,39 +479,62 @@ impl Terms {
     }
 
     /// The global term id of a token whose [`digest`] is `key`, or `STOP_ID`.
-    #[inline]
+    #[cfg(test)]
     fn global(&mut self, token: &str, key: u64) -> u32 {
-        if let Some(&id) = self.tokens.get(&key) {
-            return id;
+        match self.tokens.find(key) {
+            Ok(id) => id,
+            Err(slot) => self.first_sight(token, key, slot, Sight::NotYet),
         }
+    }
+
+    /// What a token stands for: lower-cased, a stop word or a stem.
+    fn sight(&mut self, token: &str) -> Sight {
         self.lower.clear();
+        self.lower.push_str(token);
         if token.is_ascii() {
-            self.lower
-                .extend(token.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            self.lower.make_ascii_lowercase();
         } else {
+            self.lower.clear();
             self.lower
                 .extend(token.chars().flat_map(char::to_lowercase));
         }
-        let id = if self
-            .stop_keys
-            .binary_search(&digest(self.lower.as_bytes()))
-            .is_ok()
-        {
-            STOP_ID
+        let stop = self.lower.len() <= LONGEST_STOP
+            && self
+                .stop_keys
+                .binary_search(&digest(self.lower.as_bytes()))
+                .is_ok();
+        if stop {
+            Sight::Stop
         } else {
             stem::stem_into(&self.lower, &mut self.stem);
-            let stem_key = digest(&self.stem);
-            match self.stems.get(&stem_key) {
-                Some(&id) => id,
-                None => {
-                    let id = self.stems.len() as u32;
-                    self.stems.insert(stem_key, id);
+            Sight::Stem(digest(&self.stem))
+        }
+    }
+
+    /// The global id of a token the run has not seen (its [`digest`] is
+    /// `key`, and `slot` is where it goes in `tokens`), worked out once:
+    /// `sight` when [`Terms::look_ahead`] already did, else here. Kept out
+    /// of line so that the per-word loop stays small.
+    #[cold]
+    #[inline(never)]
+    fn first_sight(&mut self, token: &str, key: u64, slot: usize, sight: Sight) -> u32 {
+        let sight = match sight {
+            Sight::Stop | Sight::Stem(_) => sight,
+            _ => self.sight(token),
+        };
+        let id = match sight {
+            Sight::Stem(stem_key) => match self.stems.find(stem_key) {
+                Ok(id) => id,
+                Err(at) => {
+                    let id = self.local.len() as u32;
+                    self.stems.insert_at(at, stem_key, id);
                     self.local.push((0, 0));
                     id
                 }
-            }
+            },
+            _ => STOP_ID,
         };
-        self.tokens.insert(key, id);
+        self.tokens.insert_at(slot, key, id);
         id
     }
 
@@ -421,7 +571,7 @@ static ASCII_ALNUM: [bool; 256] = {
 /// (what `text.split(|c| !c.is_alphanumeric())` yields, minus the empty
 /// pieces), decoding UTF-8 only for non-ASCII bytes.
 #[inline]
-fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
     let bytes = text.as_bytes();
     let mut start: Option<usize> = None;
     let mut i = 0;
@@ -465,23 +615,51 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
     let n = sentences.len();
     // Term counts of all sentences in one buffer: sentence i owns
     // entries[offsets[i]..offsets[i + 1]], (dense term id, count) sorted by id.
-    let mut entries: Vec<(u32, u32)> = Vec::new();
+    // Sized from the text (a word is six bytes or more with its space), so
+    // that the buffers do not grow step by step.
+    let words = sentences.iter().map(|s| s.len()).sum::<usize>() / 6;
+    let mut entries: Vec<(u32, u32)> = Vec::with_capacity(words);
     let mut offsets: Vec<usize> = Vec::with_capacity(n + 1);
     offsets.push(0);
-    let mut df: Vec<u32> = Vec::new();
+    let mut df: Vec<u32> = Vec::with_capacity(words);
     let mut vocab = 0u32;
     TERMS.with(|terms| {
         let mut terms = terms.borrow_mut();
         terms.begin();
-        let mut ids: Vec<u32> = Vec::new();
+        let mut ids: Vec<u32> = Vec::with_capacity(64);
+        // This sentence's words that the article's recent words did not
+        // answer for, in order.
+        let mut pending: Vec<(&str, u64, Sight)> = Vec::with_capacity(64);
         for s in sentences {
             ids.clear();
+            pending.clear();
+            // A word new to the article is looked up in the run-wide tables,
+            // which are too big for the nearest caches and are read at
+            // random: each lookup waited on memory, one after another. Done
+            // a sentence at a time and in steps, each step asking for what
+            // the next one reads, the waits overlap. Only first sightings in
+            // the article hand out ids, and they keep their order, so the
+            // ids are what one word after another would give.
             for_each_word(s, |word| {
-                let id = terms.article_id(word, digest(word.as_bytes()), &mut vocab);
+                let key = digest(word.as_bytes());
+                match terms.recent_id(key) {
+                    Some(STOP_ID) => {}
+                    Some(id) => ids.push(id),
+                    None => {
+                        terms.tokens.prefetch(key);
+                        pending.push((word, key, Sight::NotYet));
+                    }
+                }
+            });
+            for (word, key, sight) in &mut pending {
+                *sight = terms.look_ahead(word, *key);
+            }
+            for &(word, key, sight) in &pending {
+                let id = terms.article_id(word, key, sight, &mut vocab);
                 if id != STOP_ID {
                     ids.push(id);
                 }
-            });
+            }
             ids.sort_unstable();
             let from = entries.len();
             for &id in &ids {
@@ -715,6 +893,33 @@ mod tests {
     #[test]
     fn stop_words_are_sorted_for_binary_search() {
         assert!(STOP.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(STOP.iter().map(|w| w.len()).max(), Some(LONGEST_STOP));
+    }
+
+    #[test]
+    fn the_key_table_keeps_every_key_as_it_grows() {
+        // From 16 slots to 8,192, with keys that share their home slot
+        // (multiples of a large power of two hash alike in the top bits).
+        let mut table = KeyTable::new(4);
+        let keys: Vec<u64> = (1..5000u64)
+            .map(|i| {
+                if i % 2 == 0 {
+                    i << 40
+                } else {
+                    digest(format!("k{i}").as_bytes())
+                }
+            })
+            .collect();
+        for (value, &key) in keys.iter().enumerate() {
+            let slot = table.find(key).expect_err("a new key");
+            table.insert_at(slot, key, value as u32);
+        }
+        assert_eq!(table.len(), keys.len());
+        assert!(table.slots.len() >= keys.len() * 4 / 3);
+        for (value, &key) in keys.iter().enumerate() {
+            assert_eq!(table.find(key), Ok(value as u32));
+        }
+        assert!(table.find(digest(b"absent from it")).is_err());
     }
 
     #[test]
@@ -767,7 +972,12 @@ mod tests {
             for k in 0..20_000 {
                 let word = &words[(article * 7 + k * 101) % words.len()];
                 let key = digest(word.as_bytes());
-                let got = cached.article_id(word, key, &mut next_cached);
+                let sight = if k % 2 == 0 {
+                    cached.look_ahead(word, key)
+                } else {
+                    Sight::NotYet
+                };
+                let got = cached.article_id(word, key, sight, &mut next_cached);
                 let g = plain.global(word, key);
                 let want = if g == STOP_ID {
                     STOP_ID

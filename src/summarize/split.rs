@@ -145,7 +145,7 @@ fn boundaries(text: &str) -> Vec<usize> {
         // quote follows (a glued caption, see `glued_caption`). Spaces are
         // a sixth of the text, so the scan stops at what follows them, a
         // capital or a non-ASCII byte, and looks back for the space.
-        if i > 1 && bytes[i - 1] == b' ' && (!b.is_ascii() || b.is_ascii_uppercase()) {
+        if i > 1 && bytes[i - 1] == b' ' && may_glue(bytes[i - 2], b) {
             if let Some(next) = glued_caption(text, i - 1) {
                 cuts.push(next);
             }
@@ -198,6 +198,29 @@ fn boundaries(text: &str) -> Vec<usize> {
     }
     cuts
 }
+
+/// Whether [`glued_caption`] may cut at a space between the bytes `prev`
+/// and `next`: a byte test that passes everything it could cut at (a
+/// lower-case letter or digit before, which may be non-ASCII; after, an
+/// opening curly quote, whose first byte is 0xE2, or the initial of one of
+/// [`GLUED_STARTERS`]), so that the full check runs at a few of the spaces
+/// before a capital rather than all of them.
+#[inline]
+fn may_glue(prev: u8, next: u8) -> bool {
+    (prev.is_ascii_lowercase() || prev.is_ascii_digit() || !prev.is_ascii())
+        && (next == 0xE2 || GLUED_INITIALS[usize::from(next)])
+}
+
+/// The first bytes of [`GLUED_STARTERS`].
+static GLUED_INITIALS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut w = 0;
+    while w < GLUED_STARTERS.len() {
+        table[GLUED_STARTERS[w].as_bytes()[0] as usize] = true;
+        w += 1;
+    }
+    table
+};
 
 /// Bytes that may decide a sentence boundary: terminal punctuation,
 /// whitespace other than the plain space, the lead bytes of non-ASCII
@@ -586,6 +609,45 @@ mod tests {
                 "\"You will see things that are not possible elsewhere.\""
             ]
         );
+    }
+
+    #[test]
+    fn the_byte_filter_passes_every_space_a_caption_may_be_cut_at() {
+        // Every pair of characters around a space that `glued_caption` is
+        // asked about, from lower and upper case, digits, punctuation and
+        // non-ASCII letters and quotes, before each glued starter and other
+        // words: wherever it cuts, the filter let it through.
+        let before = ["a", "z", "7", "é", "ß", "A", "Ö", ",", ")", "’", "”"];
+        let after: Vec<String> = super::GLUED_STARTERS
+            .iter()
+            .map(|w| w.to_string())
+            .chain(
+                [
+                    "Obama",
+                    "Élise",
+                    "‘We will be back online by spring soon,’ said",
+                ]
+                .map(String::from),
+            )
+            .chain(["“We will be back online by spring soon,” said".to_string()])
+            .collect();
+        let mut cuts = 0;
+        for b in before {
+            for a in &after {
+                let text = format!("one word{b} {a} went on");
+                let space = text.find(&format!("{b} ")).unwrap() + b.len();
+                let cut = super::glued_caption(&text, space);
+                if cut.is_some() {
+                    cuts += 1;
+                    let bytes = text.as_bytes();
+                    assert!(
+                        super::may_glue(bytes[space - 1], bytes[space + 1]),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        assert!(cuts > 20, "only {cuts} cuts: the test asks too little");
     }
 
     #[test]
