@@ -246,7 +246,7 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
 /// ASCII whitespace as `char::is_whitespace` has it (tab, line feed,
 /// vertical tab, form feed, carriage return, space).
 #[inline]
-fn is_ascii_space(b: u8) -> bool {
+pub(crate) fn is_ascii_space(b: u8) -> bool {
     b == b' ' || (0x09..=0x0d).contains(&b)
 }
 
