@@ -448,15 +448,13 @@ impl Terms {
     }
 
     /// This article's id for a token whose [`digest`] is `key`: its dense
-    /// id (handing out `*next` on first sight) or `STOP_ID`. Same answer as
-    /// [`Terms::global`] then [`Terms::dense`], faster for repeated words.
-    /// `sight` is what [`Terms::look_ahead`] said of it, if it was asked.
+    /// id (handing out `*next` on first sight) or `STOP_ID`; the run-wide
+    /// tables answer what the recent words do not. `sight` is what
+    /// [`Terms::look_ahead`] said of it, if it was asked.
     #[inline]
     fn article_id(&mut self, token: &str, key: u64, sight: Sight, next: &mut u32) -> u32 {
-        let at = Self::recent_slot(key);
-        let slot = self.recent[at];
-        if slot.generation == self.generation && slot.key == key {
-            return slot.id;
+        if let Some(id) = self.recent_id(key) {
+            return id;
         }
         let g = match sight {
             Sight::Known(g) => g,
@@ -470,7 +468,7 @@ impl Terms {
         } else {
             self.dense(g, next)
         };
-        self.recent[at] = Recent {
+        self.recent[Self::recent_slot(key)] = Recent {
             key,
             generation: self.generation,
             id,
@@ -490,11 +488,10 @@ impl Terms {
     /// What a token stands for: lower-cased, a stop word or a stem.
     fn sight(&mut self, token: &str) -> Sight {
         self.lower.clear();
-        self.lower.push_str(token);
         if token.is_ascii() {
+            self.lower.push_str(token);
             self.lower.make_ascii_lowercase();
         } else {
-            self.lower.clear();
             self.lower
                 .extend(token.chars().flat_map(char::to_lowercase));
         }
@@ -628,12 +625,12 @@ pub fn score(sentences: &[&str], weights: &Weights) -> Scored {
     // entries[offsets[i]..offsets[i + 1]], (dense term id, count) sorted by id.
     // Sized from the text (a word is six bytes or more with its space), so
     // that the buffers do not grow step by step.
-    let words = sentences.iter().map(|s| s.len()).sum::<usize>() / 6;
-    let mut entries: Vec<(u32, u32)> = Vec::with_capacity(words);
+    let word_estimate = sentences.iter().map(|s| s.len()).sum::<usize>() / 6;
+    let mut entries: Vec<(u32, u32)> = Vec::with_capacity(word_estimate);
     let mut offsets: Vec<usize> = Vec::with_capacity(n + 1);
     let mut word_counts: Vec<usize> = Vec::with_capacity(n);
     offsets.push(0);
-    let mut df: Vec<u32> = Vec::with_capacity(words);
+    let mut df: Vec<u32> = Vec::with_capacity(word_estimate);
     let mut vocab = 0u32;
     TERMS.with(|terms| {
         let mut terms = terms.borrow_mut();
@@ -912,24 +909,30 @@ mod tests {
 
     #[test]
     fn the_key_table_keeps_every_key_as_it_grows() {
-        // From 16 slots to 8,192, with keys that share their home slot
-        // (multiples of a large power of two hash alike in the top bits).
+        // Keys made to share their home slot at every size the table goes
+        // through (their products with the hash multiplier differ only in
+        // the low bits), so each one probes past all the others, beside
+        // ordinary word digests; from 16 slots to 8,192.
+        let mut inverse = FX_SEED; // Newton's iteration: FX_SEED * inverse == 1
+        for _ in 0..6 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(FX_SEED.wrapping_mul(inverse)));
+        }
+        assert_eq!(FX_SEED.wrapping_mul(inverse), 1);
+        let colliding = (1..300u64).map(|j| ((7u64 << 60) + j).wrapping_mul(inverse));
+        let words = (1..4700u64).map(|i| digest(format!("k{i}").as_bytes()));
+        let keys: Vec<u64> = colliding.chain(words).collect();
         let mut table = KeyTable::new(4);
-        let keys: Vec<u64> = (1..5000u64)
-            .map(|i| {
-                if i % 2 == 0 {
-                    i << 40
-                } else {
-                    digest(format!("k{i}").as_bytes())
-                }
-            })
-            .collect();
+        let home = table.home(keys[0]);
+        assert!(keys[..299].iter().all(|&k| table.home(k) == home));
         for (value, &key) in keys.iter().enumerate() {
             let slot = table.find(key).expect_err("a new key");
             table.insert_at(slot, key, value as u32);
         }
         assert_eq!(table.len(), keys.len());
-        assert!(table.slots.len() >= keys.len() * 4 / 3);
+        assert_eq!(table.slots.len(), 8192);
+        assert!(keys[..299]
+            .iter()
+            .all(|&k| table.home(k) == table.home(keys[0])));
         for (value, &key) in keys.iter().enumerate() {
             assert_eq!(table.find(key), Ok(value as u32));
         }

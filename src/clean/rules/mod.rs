@@ -198,7 +198,6 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
         // grows, so the cap is checked once per eight bytes; passing it
         // anywhere in them gives the same answer.
         if let Some(spaces) = bytes.get(i..i + 8).and_then(ascii_spaces) {
-            const HIGH: u64 = 0x8080_8080_8080_8080;
             let before = spaces << 8 | u64::from(!in_word) << 7;
             // One bit at the top of each byte: the multiply adds the bytes
             // up into the top byte (x86-64 has no popcount by default).
@@ -256,22 +255,33 @@ pub(crate) fn is_ascii_space(b: u8) -> bool {
 /// one byte into the next, because every byte is below 0x80.
 #[inline]
 fn ascii_spaces(eight: &[u8]) -> Option<u64> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    const LOW7: u64 = ONES * 0x7f;
-    let mut word = [0u8; 8];
-    word.copy_from_slice(eight);
-    let x = u64::from_le_bytes(word);
-    if x & HIGH != 0 {
-        return None;
-    }
-    // A space: the byte XOR 0x20 is zero, i.e. adding 0x7f leaves the high bit clear.
-    let t = x ^ (ONES * 0x20);
-    let is_space = !(t + LOW7) & HIGH;
+    let x = ascii_word(eight)?;
     // Tab to carriage return (0x09..=0x0d): at least 0x09 and below 0x0e.
     let at_least_9 = ((x | HIGH) - ONES * 0x09) & HIGH;
     let below_14 = !((x | HIGH) - ONES * 0x0e) & HIGH;
-    Some(is_space | (at_least_9 & below_14))
+    Some(plain_spaces(x) | (at_least_9 & below_14))
+}
+
+/// Each byte of a word's worth set to 0x01, and to 0x80.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = ONES * 0x80;
+
+/// Eight bytes as a little-endian word when all are ASCII: every byte is
+/// below 0x80, so adding to the word cannot carry from one byte into the
+/// next (the trick [`ascii_spaces`] and [`plain_ascii`] rest on).
+#[inline]
+fn ascii_word(eight: &[u8]) -> Option<u64> {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(eight);
+    let x = u64::from_le_bytes(word);
+    (x & HIGH == 0).then_some(x)
+}
+
+/// The plain spaces of an [`ascii_word`], as the high bit of each byte:
+/// the byte XOR 0x20 is zero exactly where adding 0x7f leaves that bit clear.
+#[inline]
+fn plain_spaces(x: u64) -> u64 {
+    !((x ^ (ONES * 0x20)) + ONES * 0x7f) & HIGH
 }
 
 /// The longest paragraph (in words) that any paragraph or list rule looks at.
@@ -484,21 +494,14 @@ pub fn collapse(text: &str) -> String {
 /// instructions a byte of the story.
 #[inline]
 fn plain_ascii(chunk: &[u8], next: Option<u8>) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    let mut word = [0u8; 8];
-    word.copy_from_slice(chunk);
-    let x = u64::from_le_bytes(word);
-    if x & HIGH != 0 {
+    let Some(x) = ascii_word(chunk) else {
         return false;
-    }
-    // With every byte below 0x80, adding 0x60 sets a byte's top bit exactly
-    // when the byte is 0x20 or more: no carry crosses into the next byte.
+    };
+    // Adding 0x60 sets a byte's top bit exactly when the byte is 0x20 or more.
     if !(x + ONES * 0x60) & HIGH != 0 {
         return false;
     }
-    // The top bit of each byte that is a space (exact, as above).
-    let spaces = !((x ^ (ONES * 0x20)) + ONES * 0x7f) & HIGH;
+    let spaces = plain_spaces(x);
     if spaces & (spaces >> 8) != 0 {
         return false;
     }
