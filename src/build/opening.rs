@@ -43,7 +43,8 @@ pub(super) fn generated(name: &str, stories: &[StoryCtx], figures: &[FigureCtx])
     }
     if let Some(figure) = key_figure(stories, figures) {
         let value = figure.value.trim().trim_end_matches('.');
-        let label = figure.label.trim();
+        // An excerpt's leading "…" after a dash would read as a stutter.
+        let label = figure.label.trim().trim_start_matches('…').trim_start();
         parts.push(if starts_sentence(label) {
             format!("The number to watch: {value}. {}", sentence(label))
         } else {
@@ -166,6 +167,17 @@ mod tests {
         assert_eq!(
             generated("Energy Source", &stories, &[]),
             "Welcome to Energy Source. Leading this issue: Grid operator doubles its winter reserve."
+        );
+        // A label shown as an excerpt loses its "…" after the dash.
+        let excerpt = [figure(
+            "640,000 barrels",
+            "… lifts Halvard's output to around 640,000 barrels of oil equivalent a day",
+            "Grid operator doubles its winter reserve",
+        )];
+        assert_eq!(
+            generated("", &stories, &excerpt),
+            "Leading this issue: Grid operator doubles its winter reserve. \
+             The number to watch: 640,000 barrels — lifts Halvard's output to around 640,000 barrels of oil equivalent a day."
         );
         // The same stories give the same words.
         assert_eq!(

@@ -202,9 +202,30 @@ fn label_for(sentence: &str, f: &Found) -> String {
     if clause.split_whitespace().count() < 4 || outside < 2 {
         clause = sentence.trim();
     }
+    // A clause cut from inside a sentence ("settling at €44.30 per megawatt
+    // hour", "and lifts output to …") reads as a broken-off fragment. The
+    // label is then the whole sentence, or the sentence up to the end of
+    // the figure's clause, when either is short enough; else the clause
+    // without its joining word, shown as an excerpt ("… lifts output").
+    let mut fragment = from > 0
+        && clause.len() < sentence.trim().len()
+        && clause.chars().next().is_some_and(char::is_lowercase);
+    if fragment {
+        let whole = sentence.trim();
+        let up_to_clause = sentence[..to].trim();
+        if let Some(fuller) = [whole, up_to_clause]
+            .into_iter()
+            .find(|text| text.split_whitespace().count() <= LABEL_WORDS)
+        {
+            clause = fuller;
+            fragment = false;
+        } else {
+            clause = strip_joining_word(clause);
+        }
+    }
     let words: Vec<&str> = clause.split_whitespace().collect();
-    let label = if words.len() > 25 {
-        words[..25].join(" ") + " …"
+    let label = if words.len() > LABEL_WORDS {
+        words[..LABEL_WORDS].join(" ") + " …"
     } else {
         words.join(" ")
     };
@@ -216,11 +237,31 @@ fn label_for(sentence: &str, f: &Found) -> String {
         .and_then(|l| l.strip_suffix('"'))
         .or_else(|| label.strip_prefix('“').and_then(|l| l.strip_suffix('”')))
         .filter(|l| !l.contains(['"', '“', '”']));
-    inner
+    let label = inner
         .unwrap_or(label)
         .trim_end_matches(['.', ',', ';', ':'])
-        .trim()
-        .to_string()
+        .trim();
+    if fragment {
+        format!("… {label}")
+    } else {
+        label.to_string()
+    }
+}
+
+/// The longest label, in words, before it is cut with "…".
+const LABEL_WORDS: usize = 25;
+
+/// Words that join a clause to the one before it and mean nothing once the
+/// clause stands alone.
+const JOINING_WORDS: &[&str] = &["and", "but", "or", "so", "while", "whereas", "yet"];
+
+fn strip_joining_word(clause: &str) -> &str {
+    match clause.split_once(' ') {
+        Some((first, rest)) if JOINING_WORDS.contains(&first) && !rest.trim().is_empty() => {
+            rest.trim_start()
+        }
+        _ => clause,
+    }
 }
 
 /// Removes the quote marks that have no partner: a clause cut from a
@@ -692,6 +733,48 @@ mod tests {
         );
         assert_eq!(figs.len(), 1);
         assert_eq!(figs[0].value, "40%");
+        assert_eq!(figs[0].label, "Russia supplied 40% of the EU's gas");
+    }
+
+    #[test]
+    fn a_label_cut_from_inside_a_sentence_is_the_sentence_or_a_whole_clause() {
+        // Short enough: the whole sentence, not "settling at €44.30 …".
+        let figs = key_figures(
+            &["The Dutch TTF contract followed it higher, settling at €44.30 per megawatt hour, its strongest close since February."],
+            &[1.0],
+            3,
+        );
+        assert_eq!(
+            figs[0].label,
+            "The Dutch TTF contract followed it higher, settling at €44.30 per megawatt hour, its strongest close since February"
+        );
+        // Too long for that: the clause, without its "and", as an excerpt.
+        let figs = key_figures(
+            &["The deal adds drilling locations in the Delaware Basin, the western half of the Permian basin in Texas and New Mexico, and lifts Halvard's output to around 640,000 barrels of oil equivalent a day."],
+            &[1.0],
+            3,
+        );
+        assert_eq!(figs[0].value, "640,000 barrels");
+        assert_eq!(
+            figs[0].label,
+            "… lifts Halvard's output to around 640,000 barrels of oil equivalent a day"
+        );
+        // Or the sentence up to the end of the figure's clause.
+        let figs = key_figures(
+            &["The tender, worth up to €2.5bn over ten years, was designed to buy ammonia and methanol made with renewable power from outside the EU and resell it to German chemical companies."],
+            &[1.0],
+            3,
+        );
+        assert_eq!(
+            figs[0].label,
+            "The tender, worth up to €2.5bn over ten years"
+        );
+        // A clause that starts with the sentence's own subject stays as it is.
+        let figs = key_figures(
+            &["Last winter, Russia supplied 40% of the EU's gas, officials said."],
+            &[1.0],
+            3,
+        );
         assert_eq!(figs[0].label, "Russia supplied 40% of the EU's gas");
     }
 
