@@ -171,7 +171,7 @@ mod tests {
         // A label shown as an excerpt loses its "…" after the dash.
         let excerpt = [figure(
             "640,000 barrels",
-            "… lifts Halvard's output to around 640,000 barrels of oil equivalent a day",
+            "…lifts Halvard's output to around 640,000 barrels of oil equivalent a day",
             "Grid operator doubles its winter reserve",
         )];
         assert_eq!(

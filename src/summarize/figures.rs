@@ -169,7 +169,8 @@ const FILLER: &[&str] = &[
 ];
 
 /// The clause around a figure, as its label: bounded by the sentence's
-/// commas, semicolons and dashes, at most 25 words.
+/// commas, semicolons and dashes, at most 25 words; a clause cut from inside a
+/// sentence becomes the sentence, or an excerpt marked "…".
 fn label_for(sentence: &str, f: &Found) -> String {
     let breaks = [", ", "; ", " — ", " – ", " - ", ": "];
     let before = &sentence[..f.start];
@@ -206,7 +207,8 @@ fn label_for(sentence: &str, f: &Found) -> String {
     // hour", "and lifts output to …") reads as a broken-off fragment. The
     // label is then the whole sentence, or the sentence up to the end of
     // the figure's clause, when either is short enough; else the clause
-    // without its joining word, shown as an excerpt ("… lifts output").
+    // without its joining word, shown as an excerpt ("…lifts output").
+    // The marks touch their words so that wrapping never strands them.
     let mut fragment = from > 0
         && clause.len() < sentence.trim().len()
         && clause.chars().next().is_some_and(char::is_lowercase);
@@ -225,7 +227,13 @@ fn label_for(sentence: &str, f: &Found) -> String {
     }
     let words: Vec<&str> = clause.split_whitespace().collect();
     let label = if words.len() > LABEL_WORDS {
-        words[..LABEL_WORDS].join(" ") + " …"
+        // "… pushed demand up and …" reads as a slip: the cut goes before
+        // the words that only lead into what was cut.
+        let kept = words[..LABEL_WORDS].join(" ");
+        crate::render::without_words_that_lead_on(&kept)
+            .trim_end_matches([',', ';', ':'])
+            .to_string()
+            + "…"
     } else {
         words.join(" ")
     };
@@ -242,7 +250,7 @@ fn label_for(sentence: &str, f: &Found) -> String {
         .trim_end_matches(['.', ',', ';', ':'])
         .trim();
     if fragment {
-        format!("… {label}")
+        format!("…{label}")
     } else {
         label.to_string()
     }
@@ -757,7 +765,7 @@ mod tests {
         assert_eq!(figs[0].value, "640,000 barrels");
         assert_eq!(
             figs[0].label,
-            "… lifts Halvard's output to around 640,000 barrels of oil equivalent a day"
+            "…lifts Halvard's output to around 640,000 barrels of oil equivalent a day"
         );
         // Or the sentence up to the end of the figure's clause.
         let figs = key_figures(
@@ -768,6 +776,16 @@ mod tests {
         assert_eq!(
             figs[0].label,
             "The tender, worth up to €2.5bn over ten years"
+        );
+        // A label cut at 25 words does not end on a word that leads on.
+        let figs = key_figures(
+            &["Batteries supplied a record 11.2 GW to the Texas grid on Sunday evening as the first hard freeze of the season pushed demand up and solar output fell away at sunset."],
+            &[1.0],
+            3,
+        );
+        assert_eq!(
+            figs[0].label,
+            "Batteries supplied a record 11.2 GW to the Texas grid on Sunday evening as the first hard freeze of the season pushed demand up…"
         );
         // A clause that starts with the sentence's own subject stays as it is.
         let figs = key_figures(
