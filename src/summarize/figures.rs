@@ -583,12 +583,46 @@ fn role_at(words: &[&str]) -> Option<(String, usize)> {
 /// The speaker named in `words`, with a role when one follows the name.
 fn name_and_role(words: &[&str]) -> Option<(String, usize)> {
     let (name, used) = name_at(words)?;
+    Some(with_role(words, name, used))
+}
+
+/// `who` (the first `used` of `words`) with the role set off by a comma
+/// after it, when there is one.
+fn with_role(words: &[&str], who: String, used: usize) -> (String, usize) {
     if words[used - 1].ends_with(',') {
         if let Some((role, more)) = role_at(&words[used..]) {
-            return Some((format!("{name}, {role}"), used + more));
+            return (format!("{who}, {role}"), used + more);
         }
     }
-    Some((name, used))
+    (who, used)
+}
+
+/// A speaker described rather than named, when the description says whom
+/// they speak for: "a spokesperson for Fjordgas, the field's operator". A
+/// quote headed only "— " would leave the reader guessing; "a spokesperson
+/// for the firm" names no one and stays unattributed.
+fn described_speaker(words: &[&str]) -> Option<(String, usize)> {
+    if !matches!(*words.first()?, "a" | "an" | "the" | "A" | "An" | "The") {
+        return None;
+    }
+    let link = words
+        .iter()
+        .take(5)
+        .position(|w| matches!(*w, "for" | "at" | "of" | "from"))?;
+    let role_words = &words[1..link];
+    let plain_lowercase = |w: &&str| w.chars().all(|c| c.is_lowercase() || c == '-');
+    if role_words.is_empty() || !role_words.iter().all(plain_lowercase) {
+        return None;
+    }
+    let (org, used) = name_at(&words[link + 1..])?;
+    let end = link + 1 + used;
+    let described = format!("{} {org}", words[..=link].join(" "));
+    Some(with_role(words, described, end))
+}
+
+/// The speaker named in `words`, or else described with whom they speak for.
+fn speaker_at(words: &[&str]) -> Option<(String, usize)> {
+    name_and_role(words).or_else(|| described_speaker(words))
 }
 
 /// `”, said Ana Ruiz, the grid's chief` or `,” Ana Ruiz said`.
@@ -601,10 +635,10 @@ fn speaker_after(after: &str) -> Option<String> {
         .collect();
     let first = *words.first()?;
     if SAID.contains(&first) {
-        return name_and_role(&words[1..]).map(|(s, _)| s);
+        return speaker_at(&words[1..]).map(|(s, _)| s);
     }
     // "Ana Ruiz said" or "Ana Ruiz, the grid's chief, said".
-    let (name, used) = name_and_role(&words)?;
+    let (name, used) = speaker_at(&words)?;
     let following = bare(words.get(used)?);
     SAID.contains(&following).then_some(name)
 }
@@ -851,6 +885,18 @@ mod tests {
         assert_eq!(
             speaker("“Rates will fall slowly over the coming year,” said Sam Lee, chief economist at U.S. Trust Bank, on Monday.").as_deref(),
             Some("Sam Lee, chief economist at U.S. Trust Bank")
+        );
+    }
+
+    #[test]
+    fn a_described_speaker_who_speaks_for_someone_named() {
+        assert_eq!(
+            speaker("\"We are working to identify the cause and will restart as soon as it is safe,\" said a spokesperson for Fjordgas, the field's operator.").as_deref(),
+            Some("a spokesperson for Fjordgas, the field's operator")
+        );
+        assert_eq!(
+            speaker("“The plant will run again before the end of the month,” an official at Rheinland Energie said.").as_deref(),
+            Some("an official at Rheinland Energie")
         );
     }
 
