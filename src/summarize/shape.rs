@@ -131,16 +131,34 @@ pub fn eligible(split: &Split, i: usize) -> bool {
 pub fn is_title_case(text: &str) -> bool {
     let (mut long, mut capitalised) = (0usize, 0usize);
     for word in text.split_whitespace().skip(1) {
-        let letters = word.trim_matches(|c: char| !c.is_alphabetic());
-        if letters.chars().count() < 4 {
+        let Some((letters, upper)) = letters_of(word) else {
+            continue;
+        };
+        if letters < 4 {
             continue;
         }
         long += 1;
-        if letters.chars().next().is_some_and(char::is_uppercase) {
+        if upper {
             capitalised += 1;
         }
     }
     long >= 4 && capitalised * 10 >= long * 8
+}
+
+/// How many characters `word` has from its first letter to its last, and
+/// whether the first is a capital; `None` without letters. It is asked of
+/// every word of every candidate sentence, so ASCII words, nearly all of
+/// them, are read as bytes.
+fn letters_of(word: &str) -> Option<(usize, bool)> {
+    if word.is_ascii() {
+        let bytes = word.as_bytes();
+        let first = bytes.iter().position(u8::is_ascii_alphabetic)?;
+        let last = bytes.iter().rposition(u8::is_ascii_alphabetic)?;
+        return Some((last + 1 - first, bytes[first].is_ascii_uppercase()));
+    }
+    let letters = word.trim_matches(|c: char| !c.is_alphabetic());
+    let first = letters.chars().next()?;
+    Some((letters.chars().count(), first.is_uppercase()))
 }
 
 /// True when the sentence opens with a word that points back at the one
@@ -302,6 +320,36 @@ pub fn opens_quote(sentence: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letters_of_a_word_as_bytes_or_as_characters_agree() {
+        let by_chars = |word: &str| {
+            let letters = word.trim_matches(|c: char| !c.is_alphabetic());
+            letters
+                .chars()
+                .next()
+                .map(|first| (letters.chars().count(), first.is_uppercase()))
+        };
+        for word in [
+            "Grid",
+            "grid,",
+            "(Energy)",
+            "“Quoted”",
+            "Élan",
+            "naïve",
+            "U.S.",
+            "42",
+            "--",
+            "",
+            "x",
+            "GW-scale",
+            "a1b2c3",
+            "Ærø's",
+            "’Tis",
+        ] {
+            assert_eq!(letters_of(word), by_chars(word), "{word:?}");
+        }
+    }
     use crate::clean::CleanArticle;
     use std::path::Path;
 
