@@ -354,7 +354,10 @@ pub fn balance_quotes(sentence: &str) -> String {
     let opens = sentence.matches('“').count();
     let closes = sentence.matches('”').count();
     let straight = sentence.matches('"').count();
-    let mut out = sentence.to_string();
+    // Room for the mark that may be added, so that adding it does not
+    // copy the sentence again.
+    let mut out = String::with_capacity(sentence.len() + '”'.len_utf8());
+    out.push_str(sentence);
     if closes > opens {
         out.insert(0, '“');
     } else if opens > closes {

@@ -115,7 +115,7 @@ const SENTENCE_STARTERS: &[&str] = &[
 
 /// Splits a paragraph into sentences, each a trimmed slice of `text`.
 pub fn split_sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(likely_sentences(text));
     let mut start = 0;
     for end in boundaries(text) {
         push_capped(&mut out, &text[start..end]);
@@ -125,6 +125,12 @@ pub fn split_sentences(text: &str) -> Vec<&str> {
     out
 }
 
+/// Room for the sentences of `text` (news sentences average well over 100
+/// bytes), so that collecting them seldom grows a vector twice.
+fn likely_sentences(text: &str) -> usize {
+    text.len() / 100 + 2
+}
+
 /// Byte offsets where a new sentence begins (never 0 or `text.len()`).
 ///
 /// Works on byte offsets and decodes a character only where it must: it
@@ -132,7 +138,7 @@ pub fn split_sentences(text: &str) -> Vec<&str> {
 /// whole text first was a visible share of summarizing.
 fn boundaries(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut cuts = Vec::new();
+    let mut cuts = Vec::with_capacity(likely_sentences(text));
     let mut i = 0;
     while i < bytes.len() {
         // Letters, digits and most ASCII punctuation never decide a cut:
