@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+pub(crate) mod bytes;
 pub mod dates;
 pub mod dedup;
 pub mod feed;

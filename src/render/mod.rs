@@ -547,14 +547,32 @@ pub fn truncate_words(text: &str, max: usize) -> String {
         }
         out.push_str(word);
     }
-    let clause_end = [", ", "; ", " — ", " – "]
-        .iter()
-        .filter_map(|b| out.rfind(b))
-        .max()
+    let clause_end = clause_breaks(&out)
+        .last()
+        .map(|(start, _)| start)
         .filter(|&at| out[..at].chars().count() * 5 >= max * 3);
     let kept = without_words_that_lead_on(&out[..clause_end.unwrap_or(out.len())]);
     let trimmed = kept.trim_end_matches([',', ';', ':', '.', ' ', '—', '–']);
     format!("{trimmed}…")
+}
+
+/// Where `text` breaks between clauses (", ", "; ", ": " or a dash with a
+/// space either side), in order, as (start, end) byte offsets. Where a teaser
+/// or a figure's label may be cut; one pass over the bytes, where searching
+/// for each of the six separately took six.
+pub fn clause_breaks(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).filter_map(move |i| {
+        let rest = &bytes[i..];
+        let len = match rest {
+            [b',' | b';' | b':', b' ', ..] => 2,
+            [b' ', b'-', b' ', ..] => 3,
+            // " — " and " – ": U+2014 and U+2013 are E2 80 94 and E2 80 93.
+            [b' ', 0xE2, 0x80, 0x93 | 0x94, b' ', ..] => 5,
+            _ => return None,
+        };
+        Some((i, i + len))
+    })
 }
 
 /// `text` without the last words while they only lead into what follows
@@ -563,8 +581,8 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 pub fn without_words_that_lead_on(text: &str) -> &str {
     let mut kept = text.trim_end();
     while let Some((head, last)) = kept.rsplit_once(' ') {
-        let bare = last.trim_end_matches([',', ';', ':']).to_lowercase();
-        if head.trim().is_empty() || !LEADING_ON.contains(&bare.as_str()) {
+        let bare = last.trim_end_matches([',', ';', ':']);
+        if head.trim().is_empty() || !LEADING_ON.iter().any(|w| w.eq_ignore_ascii_case(bare)) {
             break;
         }
         kept = head.trim_end();
@@ -575,6 +593,14 @@ pub fn without_words_that_lead_on(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clause_breaks_are_the_six_separators() {
+        let text = "a, b; c: d - e — f – g,h -i";
+        let found: Vec<&str> = clause_breaks(text).map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(found, [", ", "; ", ": ", " - ", " — ", " – "]);
+        assert_eq!(clause_breaks("no breaks-here,at all").count(), 0);
+    }
 
     #[test]
     fn a_shortened_teaser_ends_at_a_clause_or_a_word_that_does_not_lead_on() {

@@ -321,6 +321,9 @@ pub fn opens_quote(sentence: &str) -> bool {
 mod tests {
     use super::*;
 
+    use crate::clean::CleanArticle;
+    use std::path::Path;
+
     #[test]
     fn letters_of_a_word_as_bytes_or_as_characters_agree() {
         let by_chars = |word: &str| {
@@ -350,8 +353,6 @@ mod tests {
             assert_eq!(letters_of(word), by_chars(word), "{word:?}");
         }
     }
-    use crate::clean::CleanArticle;
-    use std::path::Path;
 
     fn split_of(paragraphs: &[&str]) -> CleanArticle {
         CleanArticle::new(

@@ -105,6 +105,8 @@ use Kind::{Inline, Lead, ListHeading, Paragraph};
 mod furniture;
 mod table;
 
+use super::bytes::{ascii_spaces, ascii_word, plain_spaces, HIGH, ONES};
+
 pub use furniture::is_furniture;
 pub(crate) use table::months;
 pub use table::{DATELINE, RULES};
@@ -247,41 +249,6 @@ pub fn word_count_capped(s: &str, cap: usize) -> usize {
 #[inline]
 pub(crate) fn is_ascii_space(b: u8) -> bool {
     b == b' ' || (0x09..=0x0d).contains(&b)
-}
-
-/// For eight ASCII bytes, the whitespace among them as the high bit of each
-/// byte's place in a little-endian word (byte `k` at bit `8k + 7`); `None`
-/// when a byte is not ASCII. Whole-word arithmetic that cannot carry from
-/// one byte into the next, because every byte is below 0x80.
-#[inline]
-fn ascii_spaces(eight: &[u8]) -> Option<u64> {
-    let x = ascii_word(eight)?;
-    // Tab to carriage return (0x09..=0x0d): at least 0x09 and below 0x0e.
-    let at_least_9 = ((x | HIGH) - ONES * 0x09) & HIGH;
-    let below_14 = !((x | HIGH) - ONES * 0x0e) & HIGH;
-    Some(plain_spaces(x) | (at_least_9 & below_14))
-}
-
-/// Each byte of a word's worth set to 0x01, and to 0x80.
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = ONES * 0x80;
-
-/// Eight bytes as a little-endian word when all are ASCII: every byte is
-/// below 0x80, so adding to the word cannot carry from one byte into the
-/// next (the trick [`ascii_spaces`] and [`plain_ascii`] rest on).
-#[inline]
-fn ascii_word(eight: &[u8]) -> Option<u64> {
-    let mut word = [0u8; 8];
-    word.copy_from_slice(eight);
-    let x = u64::from_le_bytes(word);
-    (x & HIGH == 0).then_some(x)
-}
-
-/// The plain spaces of an [`ascii_word`], as the high bit of each byte:
-/// the byte XOR 0x20 is zero exactly where adding 0x7f leaves that bit clear.
-#[inline]
-fn plain_spaces(x: u64) -> u64 {
-    !((x ^ (ONES * 0x20)) + ONES * 0x7f) & HIGH
 }
 
 /// The longest paragraph (in words) that any paragraph or list rule looks at.
